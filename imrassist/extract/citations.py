@@ -1,0 +1,435 @@
+"""Parse a guideline line ("Decision based on MTUS Low Back Complaints 2004, Section(s): ...") into citations.
+
+Letters cite guidelines in a loose grammar: clauses start with "Decision based on"; an MTUS clause names
+one or more documents (each optionally with a year, ``Section(s):`` and ``Page(s):``); a "Non-MTUS
+Citation" names ODG chapters and topics, ACOEM, or another source. Document and chapter names are
+recognised from the knowledge files (any of their spellings), never from a particular letter's wording;
+section lists are split on commas except where a known title itself contains a comma or the next part
+continues in lower case ("TENS, chronic pain (...)").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlparse
+
+from .. import knowledge
+from ..models import Citation
+
+_NONE_CITED_RE = re.compile(
+    r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence|no\s+(?:medical\s+)?evidence\s+(?:was\s+)?cited"
+    r"|cited\s+no\s+(?:medical\s+)?evidence|not\s+cite\s+(?:any\s+)?(?:guidelines?|evidence)",
+    re.IGNORECASE,
+)
+_PREAMBLE_RE = re.compile(
+    r"(?:The\s+)?(?:Claims\s+Administrator|Expert\s+Reviewer|Reviewer|IMR\s+reviewer)\s+based\s+(?:their|its|his/her|the)\s+"
+    r"decision\s+on\s+recommendation\(?s?\)?\s+outside\s+(?:of\s+)?the\s+MTUS(?:\s+Guidelines?)?\.?",
+    re.IGNORECASE,
+)
+_CLAUSE_RE = re.compile(r"\bDecision\s+based\s+on\b\s*", re.IGNORECASE)
+_YEAR_RE = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b")
+_SECTION_LABEL_RE = re.compile(r"^\s*[,;:]?\s*(?:Section\(?s?\)?|Sections?|Chapter\(?s?\)?)\s*:\s*", re.IGNORECASE)
+_PAGES_LABEL_RE = re.compile(r"\b(?:Page\(s\)|Pages?|pp?\.)\s*:?\s*\d[\d\s,\-–to&and]*", re.IGNORECASE)
+_ODG_MARK_RE = re.compile(
+    r"Official\s+Disability\s+Guidelines?(?:\s*\(ODG\))?(?:\s+Guidelines?)?|\bODG\b(?:\s+Guidelines?)?",
+)
+_OTHER_MARK_RE = re.compile(r"(?:\band\s+)?Other\s+Medical\s+Treatment\s+Guidelines?\b\s*:?", re.IGNORECASE)
+_ACOEM_MARK_RE = re.compile(r"\bACOEM\b", re.IGNORECASE)
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_UPDATED_RE = re.compile(r"\(\s*(?:updated|update|last updated|rev(?:ised)?\.?)\s*:?\s*(?P<date>[^)]*)\)", re.IGNORECASE)
+_EDITION_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\s+Edition\b,?\s*(?:\(?(?P<year>(?:19|20)\d\d)\)?)?,?", re.IGNORECASE)
+_ACUTE_CHRONIC = r"(?:\s*\(\s*Acute\s*(?:&|and)\s*Chronic\s*\))?"
+_CHAPTER_WORD = r"(?:\s+(?:chapters?|Chapters?|sections?|Sections?))?"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCitation:
+    """A citation found in a guideline line, with its span relative to the parsed text."""
+
+    citation: Citation
+    start: int
+    end: int
+
+
+# ----------------------------------------------------------------------------------------- knowledge regexes
+
+
+def _alias_pattern(alias: str) -> str:
+    """A tolerant regex for a name: ``&``/``and``, commas, hyphens and spacing vary between letters."""
+    words = re.findall(r"[A-Za-z0-9]+|&", alias)
+    parts = []
+    for w in words:
+        if w.lower() in ("and", "&"):
+            parts.append(r"(?:&|and)")
+        else:
+            parts.append(re.escape(w))
+    return r"[\s,\-–/]*".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _document_index() -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]]]:
+    """Regex of every document alias (longest first) and alias key -> (source, canonical)."""
+    lookup: dict[str, tuple[str, str]] = {}
+    aliases: list[str] = []
+    for row in knowledge.documents():
+        canonical = row.get("canonical")
+        if not canonical:
+            continue
+        source = row.get("source", "MTUS")
+        for alias in [canonical, *row.get("aliases", [])]:
+            key = knowledge.title_key(alias)
+            if key and key not in lookup:
+                lookup[key] = (source, canonical)
+                aliases.append(alias)
+    if not aliases:
+        return None, lookup
+    aliases.sort(key=len, reverse=True)
+    rx = re.compile(r"(?<![A-Za-z])(?:" + "|".join(f"(?:{_alias_pattern(a)})" for a in aliases) + r")(?![A-Za-z])", re.IGNORECASE)
+    return rx, lookup
+
+
+@lru_cache(maxsize=1)
+def _chapter_regex() -> re.Pattern[str] | None:
+    aliases: list[str] = []
+    for row in knowledge.odg_chapters():
+        for alias in [row.get("canonical", ""), *row.get("aliases", [])]:
+            if alias:
+                aliases.append(re.sub(r"\s*\(\s*Acute\s*(?:&|and)\s*Chronic\s*\)", "", alias, flags=re.IGNORECASE))
+    if not aliases:
+        return None
+    aliases = sorted(set(aliases), key=len, reverse=True)
+    alt = "|".join(f"(?:{_alias_pattern(a)})" for a in aliases)
+    return re.compile(rf"(?:the\s+)?(?P<name>(?:{alt}){_ACUTE_CHRONIC}){_CHAPTER_WORD}(?![A-Za-z])", re.IGNORECASE)
+
+
+def canonical_document(name: str) -> tuple[str | None, str]:
+    """(source, canonical name) of a document as a letter names it; unknown names come back tidied."""
+    rx, lookup = _document_index()
+    key = knowledge.title_key(name)
+    if key in lookup:
+        return lookup[key]
+    return None, " ".join(name.split()).strip(" ,.;:")
+
+
+# ------------------------------------------------------------------------------------------------- topics
+
+
+def split_topics(text: str) -> list[str]:
+    """Split "Diagnostic Criteria, Special Studies, Summary" into titles, keeping titles with commas whole."""
+    text = text.strip().strip(".;,").strip()
+    if not text:
+        return []
+    pieces: list[str] = []
+    depth = 0
+    buf = ""
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        if ch == "," and depth == 0:
+            pieces.append(buf)
+            buf = ""
+        else:
+            buf += ch
+    pieces.append(buf)
+    pieces = [p.strip() for p in pieces]
+    pieces = [re.sub(r"^(?:and|&)\s+", "", p, flags=re.IGNORECASE).strip() for p in pieces]
+    pieces = [p for p in pieces if p]
+    titles = knowledge.mtus_titles()
+    merged: list[str] = []
+    for p in pieces:
+        if merged:
+            joined = f"{merged[-1]}, {p}"
+            jkey = knowledge.title_key(joined)
+            if p[:1].islower() or jkey in titles or any(t.startswith(jkey + " ") for t in titles if len(t) > len(jkey)):
+                merged[-1] = joined
+                continue
+        merged.append(p)
+    return merged
+
+
+# -------------------------------------------------------------------------------------------------- parse
+
+
+def parse_guideline_text(text: str) -> tuple[list[ParsedCitation], bool]:
+    """Citations in the text that follows "Claims Administrator guideline:" / "MAXIMUS guideline:".
+
+    Returns the citations (spans relative to ``text``) and whether the text says no evidence was cited.
+    """
+    none_cited = bool(_NONE_CITED_RE.search(text))
+    out: list[ParsedCitation] = []
+    clauses = _clauses(text)
+    for start, end in clauses:
+        out.extend(_parse_clause(text, start, end))
+    return out, none_cited and not out
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    marks = [m.end() for m in _CLAUSE_RE.finditer(text)]
+    starts = [m.start() for m in _CLAUSE_RE.finditer(text)]
+    if not marks:
+        body = _PREAMBLE_RE.sub(lambda m: " " * len(m.group(0)), text)
+        if _NONE_CITED_RE.search(body) or not body.strip():
+            return []
+        s = len(body) - len(body.lstrip())
+        return [(s, len(text))]
+    spans = []
+    for i, m_end in enumerate(marks):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        spans.append((m_end, end))
+    return spans
+
+
+def _parse_clause(text: str, start: int, end: int) -> list[ParsedCitation]:
+    clause = text[start:end]
+    stripped = clause.lstrip()
+    offset = start + (len(clause) - len(stripped))
+    m = re.match(r"Non[-\s]?MTUS\s+Citations?\s*:?\s*", stripped, re.IGNORECASE)
+    if m:
+        return _parse_non_mtus(text, offset + m.end(), end)
+    m = re.match(r"(?:the\s+)?(?:CA\s+)?MTUS(?:\s*\([^)]*\))?\s*(?:Guidelines?\s*[,:]?\s*(?=[A-Z]))?", stripped)
+    if m:
+        return _parse_mtus(text, offset + m.end(), end, source="MTUS")
+    if re.match(r"ACOEM", stripped, re.IGNORECASE):
+        return _parse_acoem(text, offset, end)
+    if _ODG_MARK_RE.match(stripped):
+        return _parse_non_mtus(text, offset, end)
+    return _parse_non_mtus(text, offset, end)
+
+
+def _trim(text: str, start: int, end: int, chars: str = " ,.;:") -> tuple[int, int]:
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
+def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedCitation]:
+    rx, lookup = _document_index()
+    segment = text[start:end]
+    hits = list(rx.finditer(segment)) if rx else []
+    docs: list[tuple[int, int, str, str]] = []  # (start, end, source, canonical) relative to text
+    for h in hits:
+        key = knowledge.title_key(h.group(0))
+        src, canon = lookup.get(key, (source, " ".join(h.group(0).split())))
+        docs.append((start + h.start(), start + h.end(), src, canon))
+    if not docs:
+        # Unknown document: its name runs up to the year, "Section(s):" or "Page(s):".
+        m = re.match(
+            r"\s*(?P<doc>[^:]+?)(?=\s*(?:(?:19|20)\d\d\b|,?\s*Sections?\(?s?\)?\s*:|\s*Page\(?s?\)?\s*:|$))", segment
+        )
+        if not m or not m.group("doc").strip(" ,."):
+            return []
+        docs.append((start + m.start("doc"), start + m.end("doc"), source, canonical_document(m.group("doc"))[1]))
+    out: list[ParsedCitation] = []
+    for i, (ds, de, src, canon) in enumerate(docs):
+        seg_end = docs[i + 1][0] if i + 1 < len(docs) else end
+        rest_start = de
+        year = None
+        ym = re.match(r"\s*,?\s*\(?(?P<y>(?:19|20)\d\d)\)?", text[rest_start:seg_end])
+        if ym:
+            year = int(ym.group("y"))
+            rest_start += ym.end()
+        # Cross-references like "MTUS - 8 C.C.R. 9792.24.2 (July 28, 2016)" are not topics.
+        rest = text[rest_start:seg_end]
+        pages: list[int] = []
+        from ..parse import parse_pages
+
+        pm = _PAGES_LABEL_RE.search(rest)
+        if pm:
+            pages = parse_pages(pm.group(0))
+            rest_topics = rest[: pm.start()]
+        else:
+            rest_topics = rest
+        rest_topics = _SECTION_LABEL_RE.sub("", rest_topics, count=1)
+        rest_topics = re.sub(r",?\s*(?:and|&)?\s*$", "", rest_topics.strip().rstrip(".;,").strip())
+        rest_topics = re.sub(r"^\s*(?:Guidelines?)\b\s*", "", rest_topics)
+        topics = split_topics(rest_topics) if rest_topics.strip(" ,.;:") else []
+        c_start, c_end = _trim(text, ds, seg_end)
+        if not topics:
+            topics = [None]  # type: ignore[list-item]
+        for t in topics:
+            src_final = src if src in ("MTUS", "ACOEM", "ODG", "OTHER") else source
+            out.append(ParsedCitation(Citation(source=src_final, document=canon, year=year, topic=t, pages=pages), c_start, c_end))
+    return out
+
+
+def _parse_acoem(text: str, start: int, end: int) -> list[ParsedCitation]:
+    seg = text[start:end]
+    m = _ACOEM_MARK_RE.search(seg)
+    inner_start = start + (m.end() if m else 0)
+    cits = _parse_mtus(text, inner_start, end, source="ACOEM")
+    out = []
+    for pc in cits:
+        c = pc.citation
+        doc = c.document
+        if doc and knowledge.title_key(doc) in ("practice guidelines", "guidelines", "occupational medicine practice guidelines"):
+            doc = "Occupational Medicine Practice Guidelines"
+        out.append(ParsedCitation(c.model_copy(update={"source": "ACOEM", "document": doc}), pc.start, pc.end))
+    if not out:
+        s, e = _trim(text, start, end)
+        year = _YEAR_RE.search(text[s:e])
+        out.append(ParsedCitation(Citation(source="ACOEM", document="Occupational Medicine Practice Guidelines",
+                                           year=int(year.group(0)) if year else None), s, e))
+    return out
+
+
+def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
+    """ODG chapters/topics, ACOEM, and other sources (CMS fee schedules, insurer policy URLs ...)."""
+    out: list[ParsedCitation] = []
+    seg = text[start:end]
+    # Cut off "and Other Medical Treatment Guidelines ..." parts first: they are separate citations.
+    other_cut = _OTHER_MARK_RE.search(seg)
+    main_end = start + other_cut.start() if other_cut else end
+    if other_cut:
+        out.extend(_parse_other(text, start + other_cut.end(), end))
+    main = text[start:main_end]
+    if _ACOEM_MARK_RE.match(main.strip()) and not _ODG_MARK_RE.search(main):
+        return _parse_acoem(text, start, main_end) + out
+    marks = list(_ODG_MARK_RE.finditer(main))
+    chapter_rx = _chapter_regex()
+    pieces: list[tuple[int, int, bool]] = []  # (start, end, is_odg)
+    if marks:
+        first = marks[0].start()
+        if main[:first].strip(" ,.;:"):
+            lead_s, lead_e = _trim(text, start, start + first)
+            is_odg = bool(chapter_rx and chapter_rx.match(text[lead_s:lead_e]))
+            pieces.append((lead_s, lead_e, is_odg))
+        for i, m in enumerate(marks):
+            s = start + m.end()
+            e = start + marks[i + 1].start() if i + 1 < len(marks) else main_end
+            pieces.append((s, e, True))
+    else:
+        s, e = _trim(text, start, main_end)
+        is_odg = bool(chapter_rx and chapter_rx.match(text[s:e]))
+        pieces.append((s, e, is_odg))
+    for s, e, is_odg in pieces:
+        # Split a piece further at semicolons and sentence ends.
+        for ps, pe in _subsplit(text, s, e):
+            if is_odg:
+                out.extend(_parse_odg_piece(text, ps, pe))
+            else:
+                out.extend(_parse_other(text, ps, pe))
+    out.sort(key=lambda pc: pc.start)
+    return out
+
+
+def _subsplit(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    cur = start
+    for m in re.finditer(r";|\.\s+(?=[A-Z])", text[start:end]):
+        spans.append((cur, start + m.start()))
+        cur = start + m.end()
+    spans.append((cur, end))
+    return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
+
+
+def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
+    piece = text[start:end]
+    year: int | None = None
+    work = piece
+    um = _UPDATED_RE.search(work)
+    if um:
+        y = re.search(r"(?:19|20)?(\d\d)\s*$", um.group("date").strip()) or re.search(r"((?:19|20)\d\d)", um.group("date"))
+        if y:
+            yy = y.group(1)
+            year = int(yy) if len(yy) == 4 else 2000 + int(yy)
+        work = work[: um.start()] + work[um.end():]
+    em = _EDITION_RE.search(work)
+    if em:
+        if em.group("year"):
+            year = int(em.group("year"))
+        work = work[: em.start()] + work[em.end():]
+    ym = re.match(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?", work)
+    if ym:
+        year = int(ym.group(1))
+        work = work[ym.end():]
+    work = re.sub(r"^\s*(?:Guidelines?|Treatment\s+Guidelines?)\b", "", work)
+    work = work.strip(" ,.;:-–")
+    if not work:
+        return [ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
+    chapter_rx = _chapter_regex()
+    chapters: list[str] = []
+    pos = 0
+    plural = False
+    while chapter_rx is not None:
+        m = chapter_rx.match(work, pos)
+        if not m:
+            break
+        name = m.group("name")
+        word = m.group(0)[m.end("name") - m.start():].strip()
+        if word.lower().endswith("s") and word.lower() in ("chapters", "sections"):
+            plural = True
+        chapters.append(name + (f" {word}" if word and not plural else ""))
+        pos = m.end()
+        sep = re.match(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)(?=[A-Z])", work[pos:])
+        nxt = chapter_rx.match(work, pos + sep.end()) if sep else None
+        if sep and nxt:
+            pos += sep.end()
+            continue
+        break
+    if plural:
+        chapters = [re.sub(r"\s+(?:chapters?|sections?)$", "", c, flags=re.IGNORECASE) for c in chapters]
+    rest = work[pos:] if chapters else work
+    rest = re.sub(r"^\s*(?:[,:/\-–]|\(|\s)+", "", rest)
+    rest = rest.strip().rstrip(".;,").strip()
+    if rest.endswith(")") and rest.count(")") > rest.count("("):
+        rest = rest[:-1].strip()
+    topics = split_topics(rest) if rest else []
+    out = []
+    if chapters:
+        for ch in chapters:
+            ch_clean = " ".join(ch.split())
+            if topics:
+                for t in topics:
+                    out.append(ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines",
+                                                       year=year, topic=f"{ch_clean}, {t}"), start, end))
+            else:
+                out.append(ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines",
+                                                   year=year, topic=ch_clean), start, end))
+    else:
+        for t in topics or [None]:
+            out.append(ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year,
+                                               topic=t), start, end))
+    return out
+
+
+def _parse_other(text: str, start: int, end: int) -> list[ParsedCitation]:
+    s, e = _trim(text, start, end)
+    piece = text[s:e]
+    if not piece:
+        return []
+    url = _URL_RE.search(piece)
+    year_m = _YEAR_RE.search(piece)
+    if url:
+        doc = _title_from_url(url.group(0).rstrip(".,;)"))
+        head = piece[: url.start()].strip(" ,.;:")
+        head = re.sub(r"^(?:and\s+)?Other\s+Medical\s+Treatment\s+Guidelines?\s*:?", "", head, flags=re.IGNORECASE).strip()
+        if head:
+            doc = f"{head} ({doc})"
+    else:
+        doc = piece.split(";")[0].strip(" ,.;:")
+        doc = re.sub(r"\s*\((?:updated|rev)[^)]*\)", "", doc, flags=re.IGNORECASE)
+    year = int(year_m.group(0)) if year_m and not url else None
+    return [ParsedCitation(Citation(source="OTHER", document=doc or None, year=year), s, e)]
+
+
+def _title_from_url(url: str) -> str:
+    """A short readable title for a cited web page: ``aetna.com/cpb/.../0181.html`` -> ``Aetna CPB 0181``."""
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    host = parsed.netloc.lower().removeprefix("www.")
+    org = host.split(".")[-2] if host.count(".") >= 1 else host
+    org = org.upper() if len(org) <= 4 else org.capitalize()
+    path_parts = [p for p in parsed.path.split("/") if p]
+    label = []
+    if any(p.lower() == "cpb" for p in path_parts):
+        label.append("CPB")
+    if path_parts:
+        stem = re.sub(r"\.\w+$", "", path_parts[-1])
+        if stem:
+            label.append(stem)
+    return " ".join([org, *label])

@@ -1,0 +1,365 @@
+"""Find the disputed items of a letter and read each one: treatment, amount, decision, citations, limit.
+
+An item is recognised by the structure every layout shares, not by its wording: a decision marker
+(``...: Upheld`` / ``...: Overturned``, or "has determined the request for X is (not) medically
+necessary"), followed by labelled blocks (``Claims Administrator guideline:``, ``MAXIMUS guideline:``,
+``Decision rationale:``). Work is in normalised coordinates; evidence is mapped back by the Letter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..letter import Letter
+from ..models import Citation, Evidence, Extracted, Item, Limit, Span
+from ..parse import find_limits, find_quantity, parse_number
+from .citations import parse_guideline_text
+
+_LABEL_RE = re.compile(
+    r"^(?P<label>Claims\s+Administrator\s+guidelines?|MAXIMUS\s+guidelines?|Expert\s+Reviewer\s+guidelines?"
+    r"|IMR\s+guidelines?|Decision\s+rationale|Rationale(?:\s+for\s+the\s+decision)?)\s*:\s*",
+    re.IGNORECASE,
+)
+_DECISION_LINE_RE = re.compile(r"^(?P<head>.*\S)\s*:\s*(?P<dec>Upheld|Overturned)\s*\.?\s*$", re.IGNORECASE)
+_DETERMINED_RE = re.compile(
+    r"(?:has\s+)?determined\s+(?:that\s+)?the\s+request\s+for\s+(?P<t>.+?)\s+(?:is|was)\s+(?P<neg>not\s*)?"
+    r"medically\s+necessary(?:\s+and\s+appropriate)?",
+    re.IGNORECASE,
+)
+_FINAL_CLAUSE_RE = re.compile(
+    r"(?:^|[.;]\s+)(?:The\s+)?(?:remaining\s+)?(?:IMR[-\s]+eligible\s+portion\s+of\s+the\s+)?(?:original\s+)?"
+    r"request(?:\s+for)?,?\s+(?P<t>.+?)\s+(?:is|was)\s*$",
+    re.IGNORECASE,
+)
+_ORIGINAL_RE = re.compile(r"^(?P<t>.+?)\s+(?:was|is)\s+the\s+original\s+request\b", re.IGNORECASE)
+_AUTH_RES = [
+    re.compile(r"(?:The\s+)?Claims\s+Administrator\s+(?:authorized|approved|certified)\s+(?P<t>.+?)(?=,\s*leaving\b|\.\s|\.$|;)", re.IGNORECASE),
+    re.compile(r"(?:^|\.\s+)(?P<t>[^.]+?)\s+(?:was|were)\s+(?:authorized|approved|certified)\s+by\s+the\s+Claims\s+Administrator", re.IGNORECASE),
+]
+_INTRO_RE = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+(?:the\s+)?decisions", re.IGNORECASE)
+# An introductory sentence glued to the first item when the letter has no paragraph break after it.
+_INTRO_PREFIX_RE = re.compile(
+    r"^[^:]{0,200}?\b(?:decisions?|determinations?)\b[^:]{0,200}?\b(?:below|follows|following|listed|set\s+forth)\b[^:]{0,40}:\s*",
+    re.IGNORECASE,
+)
+_ENUM_RE = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-z][.)]|[-*\u2022])\s+")
+_MN_RE = re.compile(r"medically\s+(?:necessary|appropriate|indicated)|medical\s+necessity", re.IGNORECASE)
+_NEG_BEFORE_RE = re.compile(
+    r"\b(?:not|no|non|never|cannot|neither|nor|without|lacks?|un)\b|n't\b|to\s+not\s+be", re.IGNORECASE
+)
+_NEG_AFTER_RE = re.compile(
+    r"^\s*(?:(?:has|had|have|was|is|were)\s+)?(?:not|never)\b|^\s*(?:is|was)\s+not\s+(?:established|supported|met)"
+    r"|^\s*(?:has|had)\s+not\s+been\s+(?:established|demonstrated|shown)",
+    re.IGNORECASE,
+)
+_POS_AFTER_RE = re.compile(r"^\s*(?:(?:is|was|has\s+been|had\s+been)\s+)?(?:established|supported|demonstrated)", re.IGNORECASE)
+
+
+@dataclass
+class _Block:
+    header: tuple[int, int]
+    decision: str
+    decision_span: tuple[int, int]
+    fields: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    last: str | None = None
+    end: int = 0
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl
+        if stop > pos:
+            out.append((pos, stop))
+        pos = stop + 1
+    return out
+
+
+def _label_kind(label: str) -> str:
+    low = label.lower()
+    if low.startswith("claims"):
+        return "ca"
+    if low.startswith("decision rationale") or low.startswith("rationale"):
+        return "rationale"
+    return "maximus"
+
+
+def find_blocks(letter: Letter) -> list[_Block]:
+    """Item blocks in the decisions section (or in the whole letter when it has no such section)."""
+    text = letter.text
+    sec = letter.section("decisions")
+    start, end = (sec.start, sec.end) if sec else (0, len(text))
+    blocks: list[_Block] = []
+    pending: list[tuple[int, int]] = []  # non-label lines after a rationale that may begin the next header
+    for ls, le in _lines(text, start, end):
+        line = text[ls:le]
+        lm = _LABEL_RE.match(line)
+        dm = _DECISION_LINE_RE.match(line) if not lm else None
+        if dm and len(dm.group("head")) <= 600:
+            head_start = ls
+            # A header whose first sentences sat on earlier paragraphs ("X was the original request.").
+            if blocks and blocks[-1].last == "rationale":
+                rat = blocks[-1].fields["rationale"]
+                while len(rat) > 1 and _ORIGINAL_RE.search(text[rat[-1][0]:rat[-1][1]]):
+                    head_start = rat.pop()[0]
+            elif pending and not blocks:
+                head_start = pending[0][0]
+            pending = []
+            blocks.append(_Block((head_start, ls + dm.end("head")), dm.group("dec").lower(),
+                                 (ls + dm.start("dec"), ls + dm.end("dec")), end=le))
+            continue
+        if lm:
+            if not blocks:
+                continue
+            kind = _label_kind(lm.group("label"))
+            blocks[-1].fields.setdefault(kind, []).append((ls + lm.end(), le))
+            blocks[-1].last = kind
+            blocks[-1].end = le
+            continue
+        if _INTRO_RE.match(line):
+            continue
+        if blocks and blocks[-1].last:
+            blocks[-1].fields[blocks[-1].last].append((ls, le))
+            blocks[-1].end = le
+        else:
+            pending.append((ls, le))
+    return blocks
+
+
+def _span_text(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    if not spans:
+        return None
+    return spans[0][0], spans[-1][1]
+
+
+def _treatment_from_header(text: str, hs: int, he: int) -> tuple[tuple[int, int], tuple[int, int] | None, tuple[int, int] | None]:
+    """(treatment span, original-request span, authorized span) within a header."""
+    header = text[hs:he]
+    intro = _INTRO_PREFIX_RE.match(header)
+    if intro and intro.end() < len(header):
+        hs += intro.end()
+        header = text[hs:he]
+    enum = _ENUM_RE.match(header)
+    if enum and enum.end() < len(header):
+        hs += enum.end()
+        header = text[hs:he]
+    original = authorized = None
+    om = _ORIGINAL_RE.search(header)
+    if om:
+        original = (hs + om.start("t"), hs + om.end("t"))
+    for rx in _AUTH_RES:
+        am = rx.search(header)
+        if am:
+            authorized = (hs + am.start("t"), hs + am.end("t"))
+            break
+    fm = _FINAL_CLAUSE_RE.search(header)
+    if fm and (om or authorized or re.search(r"original\s+request|IMR[-\s]+eligible", header, re.IGNORECASE)):
+        return (hs + fm.start("t"), hs + fm.end("t")), original, authorized
+    if om and not fm:
+        return original, original, authorized
+    return (hs, he), original, authorized
+
+
+def _ev(letter: Letter, span: tuple[int, int]) -> Evidence:
+    return letter.evidence(*span)
+
+
+def _citations(letter: Letter, spans: list[tuple[int, int]] | None) -> tuple[list[Citation], Extracted[bool] | None]:
+    if not spans:
+        return [], None
+    s, e = spans[0][0], spans[-1][1]
+    chunk = letter.text[s:e].replace("\n", " ")
+    parsed, none_cited = parse_guideline_text(chunk)
+    cits = []
+    for pc in parsed:
+        cits.append(pc.citation.model_copy(update={"evidence": letter.evidence(s + pc.start, s + pc.end)}))
+    flag = Extracted[bool](value=True, evidence=letter.evidence(s, e)) if none_cited else None
+    return cits, flag
+
+
+_LIMIT_CUE = re.compile(
+    r"recommend|guideline|\bMTUS\b|\bODG\b|\bACOEM\b|limited\s+to|up\s+to|no\s+more\s+than|maximum|trial|allow"
+    r"|=|should|support|indicat|time\s+to\s+produce|optimum|frequency|total\s+of|course\s+of|consist",
+    re.IGNORECASE,
+)
+_LIMIT_NEG = re.compile(
+    r"request|prior|previous|complet|authoriz|attended|had\s+(?:undergone|received|had|completed|attended)|underw[e]?nt"
+    r"|received|additional|already|exceed|approved|certified|\bmore\b|documented|had\s+\d|has\s+had|status\s+post",
+    re.IGNORECASE,
+)
+_SCHEDULE_AFTER = re.compile(r"^\s*(?:over|within|in)\s+(?:a\s+)?(?:\d+|[a-z]+)(?:\s*(?:-|to)\s*\d+)?\s*(?:weeks?|months?|days?)", re.IGNORECASE)
+
+
+def select_limit(text: str) -> tuple[Limit, tuple[int, int]] | None:
+    """The guideline limit a rationale quotes: the first count of visits/sessions/treatments that reads as
+    a guideline's allowance (cue words before it, or "over N weeks" after), not as the request or past care."""
+    for lm in find_limits(text):
+        if lm.per_period:
+            continue
+        sent_start = max(text.rfind(". ", 0, lm.start), text.rfind("; ", 0, lm.start), text.rfind(": ", 0, lm.start) - 200)
+        sent_start = 0 if sent_start < 0 else sent_start + 1
+        before = text[sent_start:lm.start]
+        clause_start = max(before.rfind(", "), before.rfind("("), before.rfind(";"))
+        near = before[clause_start + 1:] if clause_start >= 0 else before
+        after = text[lm.end:lm.end + 40]
+        schedule = bool(_SCHEDULE_AFTER.match(after))
+        if _LIMIT_NEG.search(near[-80:]):
+            continue
+        if re.search(r"^\s*(?:of\s+)?(?:prior|previous|completed|authorized|attended|to date|so far)", after, re.IGNORECASE):
+            continue
+        if schedule or _LIMIT_CUE.search(before[-160:]):
+            return Limit(min=lm.min, max=lm.max, unit=lm.unit), (lm.start, lm.end)
+    return None
+
+
+def conclusion(text: str) -> tuple[bool, tuple[int, int]] | None:
+    """Whether the rationale concludes the item is medically necessary, from its last verdict phrase."""
+    hits = list(_MN_RE.finditer(text))
+    for m in reversed(hits):
+        sent_start = max(text.rfind(". ", 0, m.start()), text.rfind("? ", 0, m.start()))
+        sent_start = 0 if sent_start < 0 else sent_start + 2
+        sent_end = text.find(". ", m.end())
+        sent_end = len(text) if sent_end == -1 else sent_end + 1
+        before = text[max(sent_start, m.start() - 60):m.start()]
+        after = text[m.end():m.end() + 40]
+        if re.search(r"\bwhether\b|\bif\b|\bdetermine\b", before[-25:], re.IGNORECASE):
+            continue
+        neg = bool(_NEG_BEFORE_RE.search(before[-35:])) or bool(_NEG_AFTER_RE.match(after))
+        if m.group(0).lower().startswith("medical necessity") and not neg and not _POS_AFTER_RE.match(after):
+            # "medical necessity of X" without a verb we understand: keep looking further back.
+            continue
+        return (not neg), (sent_start, sent_end)
+    return None
+
+
+def extract_items(letter: Letter) -> list[Item]:
+    text = letter.text
+    blocks = find_blocks(letter)
+    items: list[Item] = []
+    for b in blocks:
+        hs, he = b.header
+        t_span, o_span, a_span = _treatment_from_header(text, hs, he)
+        t_span = _strip_span(text, t_span)
+        treatment_text = " ".join(text[t_span[0]:t_span[1]].split())
+        q = find_quantity(treatment_text)
+        quantity = unit = None
+        if q:
+            # Map the quantity's position inside the collapsed treatment text back to the letter.
+            qs, qe = _map_collapsed(text, t_span, q.start, q.end)
+            ev = letter.evidence(qs, qe)
+            quantity = Extracted[float](value=q.amount, evidence=ev)
+            unit = Extracted[str](value=q.unit, evidence=ev)
+        rationale_spans = b.fields.get("rationale")
+        rat = _span_text(text, rationale_spans) if rationale_spans else None
+        limit = mn = rationale = None
+        if rat:
+            rtext = text[rat[0]:rat[1]]
+            sel = select_limit(rtext)
+            if sel:
+                lim, (ls_, le_) = sel
+                limit = Extracted[Limit](value=lim, evidence=letter.evidence(rat[0] + ls_, rat[0] + le_))
+            con = conclusion(rtext)
+            if con:
+                val, (cs, ce) = con
+                mn = Extracted[bool](value=val, evidence=letter.evidence(rat[0] + cs, rat[0] + ce))
+            rationale = Extracted[str](value=" ".join(rtext.split()), evidence=letter.evidence(*rat))
+        guidelines, g_none = _citations(letter, b.fields.get("maximus"))
+        ca_guidelines, ca_none = _citations(letter, b.fields.get("ca"))
+        block_start, block_end = letter.to_original(hs, max(b.end, he))
+        items.append(
+            Item(
+                treatment=Extracted[str](value=treatment_text, evidence=letter.evidence(*t_span)),
+                original_request=_opt(letter, text, o_span),
+                authorized=_opt(letter, text, a_span),
+                quantity=quantity,
+                unit=unit,
+                decision=Extracted(value=b.decision, evidence=letter.evidence(*b.decision_span)),
+                guidelines=guidelines,
+                guidelines_none_cited=g_none,
+                ca_guidelines=ca_guidelines,
+                ca_guidelines_none_cited=ca_none,
+                limit=limit,
+                medically_necessary=mn,
+                rationale=rationale,
+                span=Span(start=block_start, end=block_end),
+            )
+        )
+    if not items:
+        items = _determined_items(letter)
+    return items
+
+
+def _determined_items(letter: Letter) -> list[Item]:
+    """Items stated as "... has determined the request for X is (not) medically necessary"."""
+    text = letter.text
+    items: list[Item] = []
+    seen: set[str] = set()
+    for m in _DETERMINED_RE.finditer(text):
+        t_span = _strip_span(text, (m.start("t"), m.end("t")))
+        name = " ".join(text[t_span[0]:t_span[1]].split())
+        key = name.lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        decision = "upheld" if m.group("neg") else "overturned"
+        q = find_quantity(name)
+        quantity = unit = None
+        if q:
+            qs, qe = _map_collapsed(text, t_span, q.start, q.end)
+            ev = letter.evidence(qs, qe)
+            quantity = Extracted[float](value=q.amount, evidence=ev)
+            unit = Extracted[str](value=q.unit, evidence=ev)
+        items.append(
+            Item(
+                treatment=Extracted[str](value=name, evidence=letter.evidence(*t_span)),
+                quantity=quantity,
+                unit=unit,
+                decision=Extracted(value=decision, evidence=letter.evidence(m.start(), m.end())),
+                medically_necessary=Extracted[bool](value=decision == "overturned", evidence=letter.evidence(m.start(), m.end())),
+            )
+        )
+    return items
+
+
+def _opt(letter: Letter, text: str, span: tuple[int, int] | None) -> Extracted[str] | None:
+    if not span:
+        return None
+    span = _strip_span(text, span)
+    return Extracted[str](value=" ".join(text[span[0]:span[1]].split()), evidence=letter.evidence(*span))
+
+
+def _strip_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    s, e = span
+    while s < e and text[s] in " \n,;:":
+        s += 1
+    while e > s and text[e - 1] in " \n,;:":
+        e -= 1
+    return s, e
+
+
+def _map_collapsed(text: str, span: tuple[int, int], cs: int, ce: int) -> tuple[int, int]:
+    """Offsets in ``" ".join(text[span].split())`` -> offsets in ``text``."""
+    s, e = span
+    positions: list[int] = []
+    prev_space = True
+    for i in range(s, e):
+        ch = text[i]
+        if ch.isspace():
+            if not prev_space:
+                positions.append(i)
+                prev_space = True
+            continue
+        positions.append(i)
+        prev_space = False
+    if not positions:
+        return s, s
+    cs = min(cs, len(positions) - 1)
+    ce = min(max(ce, cs + 1), len(positions))
+    return positions[cs], positions[ce - 1] + 1
+
+
+def number_in(text: str) -> float | None:  # re-exported for checks
+    return parse_number(text)

@@ -1,0 +1,367 @@
+"""The deterministic extractor: Letter -> CaseRecord, offline, no model.
+
+It reads what the layouts share: labelled header fields, credential lines, the first "<age>-year-old
+<sex>" phrase, dates tied to their role by the words around them (injured, utilization review ...), and
+the item blocks (see :mod:`imrassist.extract.items`). When a value is not stated, it stays None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .. import __version__, knowledge
+from ..letter import Letter
+from ..models import (
+    CaseRecord,
+    ClinicalSummary,
+    DatedEvent,
+    Dates,
+    Extracted,
+    LetterInfo,
+    Reviewer,
+    RunMeta,
+    UROutcome,
+    Worker,
+)
+from ..parse import SEX_RE, find_age, find_dates, parse_number, parse_sex
+from .items import extract_items
+
+# ------------------------------------------------------------------------------------------------- header
+
+_HEADER_FIELDS = {
+    "assigned": r"Date\s+Assigned",
+    "injury": r"Date\s+of\s+Injury|DOI",
+    "determination": r"(?<!UR\s)(?<!Review\s)(?:Final\s+)?(?:Decision|Determination)\s+Date|Date\s+of\s+(?:Final\s+)?(?:Decision|Determination)",
+    "ur_decision": r"UR\s+(?:Denial\s+|Decision\s+|Determination\s+)?Date|Utilization\s+Review\s+(?:Denial\s+)?Date",
+    "application_received": r"Application\s+Received(?:\s+Date)?|Date\s+Application\s+Received|IMR\s+Application\s+Received",
+}
+_HEADER_RES = {k: re.compile(rf"\b(?:{v})\s*:?\s*", re.IGNORECASE) for k, v in _HEADER_FIELDS.items()}
+_CASE_RE = re.compile(r"\b(?:IMR\s+)?Case\s+(?:Number|No\.?|#)\s*:?\s*(?P<v>[A-Z]{1,4}\d{2}-\d{4,8})\b", re.IGNORECASE)
+_CASE_BARE_RE = re.compile(r"\b(?:CM|IMR)\d{2}-\d{5,8}\b")
+_PRIORITY_RE = re.compile(r"\bPriority\s*:?\s*(?P<v>Standard|Expedited|Regular|Urgent)\b", re.IGNORECASE)
+
+
+def _header_region(letter: Letter) -> tuple[int, int]:
+    sec = letter.section("header")
+    if sec and sec.end > sec.start:
+        return sec.start, sec.end
+    return 0, min(len(letter.text), 1500)
+
+
+def _labelled_date(letter: Letter, key: str, region: tuple[int, int]) -> Extracted[dt.date] | None:
+    text = letter.text
+    s, e = region
+    for m in _HEADER_RES[key].finditer(text, s, e):
+        window = text[m.end(): min(m.end() + 40, len(text))]
+        # The value must come before the next label ("Priority: Standard Application Received: 01/09/2017").
+        nxt = re.search(r"[A-Za-z]+\s*(?:[A-Za-z]+\s*)?:", window)
+        limit = nxt.start() if nxt else len(window)
+        ds = [d for d in find_dates(window) if d.start <= limit]
+        if ds:
+            d = ds[0]
+            return Extracted[dt.date](value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ dates
+
+_INJURY_CUE = re.compile(
+    r"(?:date\s+of\s+(?:the\s+)?injury|injury\s+date|industrial(?:[-\s]\w+)?\s+injury|injured|occupational\s+(?:claim|injury)"
+    r"|work[-\s]related\s+injury|hurt|injury\s+(?:on|of)|\bDOI\b|claim\s+from|sustained\s+an?\s+(?:\w+[-\s]?){0,3}injury)",
+    re.IGNORECASE,
+)
+_UR_CUE = re.compile(
+    r"utilization\s+review|\bUR\b|prior\s+(?:determination|review)|the\s+request(?:ed\s+treatment)?\s+was\s+(?:denied|non-?certified|modified)"
+    r"|requested\s+treatment\s+was\s+denied|was\s+(?:denied|non-?certified)\s+on",
+    re.IGNORECASE,
+)
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    for m in re.finditer(r"(?<=[.?!])\s+(?=[A-Z(\"'])|\n", text[start:end]):
+        s_end = start + m.start()
+        if s_end > pos:
+            out.append((pos, s_end))
+        pos = start + m.end()
+    if pos < end:
+        out.append((pos, end))
+    return out
+
+
+def _summary_region(letter: Letter) -> tuple[int, int]:
+    sec = letter.section("summary")
+    if sec:
+        return sec.start, sec.end
+    dec = letter.section("decisions")
+    return 0, dec.start if dec else len(letter.text)
+
+
+def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], *, max_gap: int = 120,
+              after_only: bool = False) -> Extracted[dt.date] | None:
+    text = letter.text
+    for ss, se in _sentences(text, *region):
+        sent = text[ss:se]
+        cues = list(cue.finditer(sent))
+        if not cues:
+            continue
+        dates = find_dates(sent)
+        if not dates:
+            continue
+        best = None
+        for c in cues:
+            for d in dates:
+                if after_only and d.start < c.start():
+                    continue
+                gap = d.start - c.end() if d.start >= c.end() else c.start() - d.end
+                if gap < 0:
+                    gap = 0
+                if gap <= max_gap and (best is None or gap < best[0]):
+                    best = (gap, d)
+        if best:
+            d = best[1]
+            return Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end))
+    return None
+
+
+# ----------------------------------------------------------------------------------------------- people
+
+
+def _worker(letter: Letter) -> Worker:
+    text = letter.text
+    regions = [_summary_region(letter), (0, len(text))]
+    for rs, re_ in regions:
+        hit = find_age(text[rs:re_])
+        if not hit:
+            continue
+        age, a_s, a_e = hit
+        age_ev = letter.evidence(rs + a_s, rs + a_e)
+        sex = None
+        m = SEX_RE.search(text, rs + a_e, min(rs + a_e + 60, re_))
+        if m:
+            sex = Extracted(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
+        else:
+            for ss, se in _sentences(text, rs, re_):
+                if re.search(r"injured\s+worker|patient|applicant|claimant|employee", text[ss:se], re.IGNORECASE):
+                    m = SEX_RE.search(text, ss, se)
+                    if m:
+                        sex = Extracted(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
+                        break
+        return Worker(age=Extracted[int](value=age, evidence=age_ev), sex=sex)
+    return Worker()
+
+
+_LICENSE_LABEL = re.compile(r"State\(?s?\)?\s+of\s+Licen[sc]ure\s*:\s*", re.IGNORECASE)
+_SPECIALTY_LABEL = re.compile(r"(?:Certification\(?s?\)?\s*/\s*Specialty|Specialty|Board\s+Certification\(?s?\)?)\s*:\s*", re.IGNORECASE)
+_BOARD_RE = re.compile(
+    r"Board[-\s]+Certified\s+in\s+(?P<v>.+?)(?=,?\s+(?:and\s+)?(?:is|holds|has|who|was|with)\b|,?\s+and\s+licensed|[.;]|$)",
+    re.IGNORECASE,
+)
+_LICENSED_RE = re.compile(
+    r"licen[sc](?:ed|es?)\s+to\s+practice\s+(?:medicine\s+)?in\s+(?:the\s+states?\s+of\s+)?(?P<v>[^.;\n]+?)(?=,\s+(?:and\s+)?(?:is|has|who)\b|[.;\n]|$)",
+    re.IGNORECASE,
+)
+_YEARS_RE = re.compile(rf"(?:more\s+than|over|at\s+least|a\s+minimum\s+of)\s+(?P<n>\w+(?:-\w+)?)\s+years", re.IGNORECASE)
+_HOURS_RE = re.compile(r"at\s+least\s+(?P<n>\w+(?:-\w+)?)\s+hours\s+(?:a|per|each)\s+week", re.IGNORECASE)
+_NEXT_LABEL = re.compile(r"\s(?:State\(?s?\)?\s+of\s+Licen|Certification\(?s?\)?\s*/|Specialty\s*:)", re.IGNORECASE)
+
+
+def _states_in(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
+    table = knowledge.states()
+    text = letter.text
+    out: list[Extracted[str]] = []
+    for m in re.finditer(r"[A-Za-z][A-Za-z .]*[A-Za-z]", text[start:end]):
+        chunk = m.group(0)
+        # A chunk may hold "New York and Texas": split on "and".
+        for part in re.finditer(r"[A-Za-z][A-Za-z .]*?[A-Za-z](?=\s+and\s+|$)", chunk):
+            name = part.group(0).strip()
+            canon = table.get(name.lower()) if table else (name if name[:1].isupper() else None)
+            if canon:
+                s = start + m.start() + part.start()
+                out.append(Extracted[str](value=canon, evidence=letter.evidence(s, s + len(name))))
+    return out
+
+
+def _reviewer(letter: Letter) -> Reviewer:
+    text = letter.text
+    sec = letter.section("how_made") or letter.section("qualifications")
+    regions = [(sec.start, sec.end)] if sec else []
+    q = letter.section("qualifications")
+    if q and (not sec or q.name != sec.name):
+        regions.append((q.start, q.end))
+    regions.append((0, len(text)))
+    specialty = None
+    states: list[Extracted[str]] = []
+    years = hours = None
+    for rs, re_ in regions:
+        if specialty is None:
+            m = _SPECIALTY_LABEL.search(text, rs, re_)
+            if m:
+                vs = m.end()
+                nl = text.find("\n", vs, re_)
+                ve = re_ if nl == -1 else nl
+                nxt = _NEXT_LABEL.search(text, vs, ve)
+                ve = nxt.start() if nxt else ve
+                value = text[vs:ve].strip(" .;")
+                if value:
+                    specialty = Extracted[str](value=" ".join(value.split()), evidence=letter.evidence(vs, vs + len(text[vs:ve].rstrip(" .;"))))
+            else:
+                m = _BOARD_RE.search(text, rs, re_)
+                if m:
+                    specialty = Extracted[str](value=" ".join(m.group("v").split()), evidence=letter.evidence(m.start("v"), m.end("v")))
+        if not states:
+            m = _LICENSE_LABEL.search(text, rs, re_)
+            if m:
+                vs = m.end()
+                nl = text.find("\n", vs, re_)
+                ve = re_ if nl == -1 else nl
+                nxt = _NEXT_LABEL.search(text, vs, ve)
+                states = _states_in(letter, vs, nxt.start() if nxt else ve)
+            else:
+                m = _LICENSED_RE.search(text, rs, re_)
+                if m:
+                    states = _states_in(letter, m.start("v"), m.end("v"))
+        if years is None:
+            m = _YEARS_RE.search(text, rs, re_)
+            if m and re.search(r"practice", text[m.end(): m.end() + 40] + text[max(rs, m.start() - 60): m.start()], re.IGNORECASE):
+                n = parse_number(m.group("n"))
+                if n is not None:
+                    years = Extracted[int](value=int(n), evidence=letter.evidence(m.start(), m.end()))
+        if hours is None:
+            m = _HOURS_RE.search(text, rs, re_)
+            if m:
+                n = parse_number(m.group("n"))
+                if n is not None:
+                    hours = Extracted[int](value=int(n), evidence=letter.evidence(m.start(), m.end()))
+    return Reviewer(specialty=specialty, licensed_in=states, years_in_practice=years, hours_per_week=hours)
+
+
+# ---------------------------------------------------------------------------------------------- summary
+
+_EVENT_KINDS = [
+    ("utilization_review", re.compile(r"utilization\s+review|\bUR\b|prior\s+determination|non-?certif", re.IGNORECASE)),
+    ("request", re.compile(r"request\s+for\s+authorization|\bRFA\b|requested|request\s+was", re.IGNORECASE)),
+    ("imaging", re.compile(r"\bMRI\b|x-?rays?|radiograph|\bCT\b|imaging|ultrasound|bone\s+scan", re.IGNORECASE)),
+    ("test", re.compile(r"electrodiagnostic|\bEMG\b|\bNCV\b|\bNCS\b|drug\s+screen|urine|lab", re.IGNORECASE)),
+    ("procedure", re.compile(r"surgery|arthroscop|injection|procedure|operat", re.IGNORECASE)),
+    ("exam", re.compile(r"exam|evaluat|progress\s+(?:report|note)|office\s+visit|presented|complain|documentation\s+of|follow-?up", re.IGNORECASE)),
+]
+_DIAG_RE = re.compile(
+    r"diagnos(?:es|is|ed)\s+(?:are|is|were|was|include[sd]?|included|documented\s+as|as|of|with)?\s*(?:documented\s+as|listed\s+as|noted\s+as|including)?\s*:?\s*(?P<v>[^.]+)",
+    re.IGNORECASE,
+)
+_UNDERGOING_RE = re.compile(r"undergoing\s+treatment\s+for\s+(?P<v>[^.]+)", re.IGNORECASE)
+_REQUESTED_RE = re.compile(r"\brequest(?:ed)?\s+(?:was\s+made\s+)?for\s+(?P<v>[^.;]+)", re.IGNORECASE)
+
+
+def _split_list(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
+    text = letter.text
+    chunk = text[start:end]
+    sep = ";" if ";" in chunk else ","
+    out = []
+    pos = 0
+    for part in chunk.split(sep):
+        s = start + pos + (len(part) - len(part.lstrip()))
+        pos += len(part) + 1
+        value = part.strip()
+        value = re.sub(r"^(?:and|&)\s+", "", value).strip()
+        if len(value) < 3:
+            continue
+        e = s + len(part.strip())
+        out.append(Extracted[str](value=value, evidence=letter.evidence(s, e)))
+    return out
+
+
+def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSummary:
+    text = letter.text
+    rs, re_ = _summary_region(letter)
+    diagnoses: list[Extracted[str]] = []
+    events: list[DatedEvent] = []
+    requested: list[Extracted[str]] = []
+    ur_outcome = ur_reason = None
+    for ss, se in _sentences(text, rs, re_):
+        sent = text[ss:se]
+        if not diagnoses:
+            m = _DIAG_RE.search(sent) or _UNDERGOING_RE.search(sent)
+            if m and len(m.group("v")) > 3:
+                diagnoses = _split_list(letter, ss + m.start("v"), ss + m.end("v"))
+        for d in find_dates(sent):
+            kind = "other"
+            for k, rx in _EVENT_KINDS:
+                if rx.search(sent):
+                    kind = k
+                    break
+            if _INJURY_CUE.search(sent) and kind in ("other", "exam"):
+                continue  # the injury itself is in dates.injury
+            events.append(DatedEvent(date=Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
+                                     kind=kind, text=Extracted[str](value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
+        m = _REQUESTED_RE.search(sent)
+        if m and not _UR_CUE.search(sent) and len(requested) < 10:
+            requested.append(Extracted[str](value=" ".join(m.group("v").split()), evidence=letter.evidence(ss + m.start("v"), ss + m.end("v"))))
+        if _UR_CUE.search(sent) and ur_outcome is None:
+            om = re.search(r"non[-\s]?certif\w*|denied|modified|partially\s+(?:approved|certified)", sent, re.IGNORECASE)
+            if om:
+                word = om.group(0).lower()
+                value = ("non-certified" if "cert" in word and "partial" not in word else
+                         "partially approved" if "partial" in word else "modified" if "modif" in word else "denied")
+                ur_outcome = Extracted(value=value, evidence=letter.evidence(ss + om.start(), ss + om.end()))
+                rm = re.search(r"\b(?:due\s+to|secondary\s+to|because|as\s+there\s+was|citing|for\s+lack\s+of|noting)\b(?P<v>[^.]+)", sent, re.IGNORECASE)
+                if rm:
+                    ur_reason = Extracted[str](value=" ".join(rm.group(0).split()), evidence=letter.evidence(ss + rm.start(), ss + rm.end()))
+    ur = UROutcome(date=ur_date, outcome=ur_outcome, reason=ur_reason) if (ur_date or ur_outcome) else None
+    return ClinicalSummary(diagnoses=diagnoses[:20], events=events[:60], requested=requested, utilization_review=ur)
+
+
+# ------------------------------------------------------------------------------------------------ record
+
+
+def extract_rules(letter: Letter) -> CaseRecord:
+    """Read a CaseRecord from a Letter with the deterministic rules."""
+    text = letter.text
+    region = _header_region(letter)
+    case = None
+    m = _CASE_RE.search(text, 0, min(len(text), max(region[1], 2000)))
+    if not m:
+        m2 = _CASE_BARE_RE.search(text, 0, min(len(text), 3000))
+        if m2:
+            case = Extracted[str](value=m2.group(0), evidence=letter.evidence(m2.start(), m2.end()))
+    else:
+        case = Extracted[str](value=m.group("v").upper(), evidence=letter.evidence(m.start("v"), m.end("v")))
+    priority = None
+    pm = _PRIORITY_RE.search(text, 0, min(len(text), max(region[1], 2000)))
+    if pm:
+        word = pm.group("v").lower()
+        value = "expedited" if word in ("expedited", "urgent") else "standard"
+        priority = Extracted(value=value, evidence=letter.evidence(pm.start("v"), pm.end("v")))
+
+    dates = {k: _labelled_date(letter, k, region) for k in _HEADER_FIELDS}
+    summary_region = _summary_region(letter)
+    if dates["injury"] is None:
+        dates["injury"] = _cue_date(letter, summary_region, _INJURY_CUE) or _cue_date(letter, (0, len(text)), _INJURY_CUE)
+    ur_summary = _cue_date(letter, summary_region, _UR_CUE)
+    if dates["ur_decision"] is None:
+        dates["ur_decision"] = ur_summary
+    if dates["application_received"] is None:
+        dates["application_received"] = _cue_date(
+            letter, (0, len(text)), re.compile(r"application\s+for\s+(?:Independent\s+Medical\s+Review|IMR)\s+was\s+(?:filed|received)", re.IGNORECASE),
+            max_gap=40, after_only=True)
+    if dates["determination"] is None:
+        m = re.search(r"\bDated\s*:?\s*", text[:600])
+        if m:
+            ds = find_dates(text[m.end(): m.end() + 30])
+            if ds and ds[0].start == 0:
+                d = ds[0]
+                dates["determination"] = Extracted[dt.date](value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+
+    record = CaseRecord(
+        letter=LetterInfo(source=letter.source, sha256=letter.sha256, layout=letter.layout, case_number=case, priority=priority),
+        worker=_worker(letter),
+        dates=Dates(**dates),
+        reviewer=_reviewer(letter),
+        summary=_summary(letter, ur_summary or dates["ur_decision"]),
+        items=extract_items(letter),
+        meta=RunMeta(imrassist_version=__version__, backend="rules"),
+    )
+    return record

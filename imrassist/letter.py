@@ -1,0 +1,523 @@
+"""Ingest: bytes or text -> :class:`Letter` (normalised text, offset map, layout, sections).
+
+PDF text extraction leaves artefacts that make patterns brittle: every line wrapped mid-phrase, a line
+holding one space between paragraphs, form feeds at page starts, footers such as ``Page 2 of 4``, a blank
+line after every line in some years, hyphenated line ends, trailing spaces. We normalise all of that into
+one logical paragraph per line, and keep a map from every normalised character back to the original, so
+that anything found in the normalised text can be quoted from the original exactly. Extractors and checks
+work on ``Letter.text`` and report offsets through :meth:`Letter.evidence`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .errors import InputError, NotAnIMRLetter
+from .models import Evidence, Layout
+
+#: Inputs larger than this are refused before being read (letters are 3-100 KB; PDFs rarely reach 1 MB).
+MAX_INPUT_BYTES = int(os.environ.get("IMRASSIST_MAX_BYTES", 10 * 1024 * 1024))
+
+# One-to-one character substitutions (so the offset map is untouched): typographic quotes and dashes,
+# non-breaking and other exotic spaces.
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+        "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u200b": " ", "\ufeff": " ",
+        "\t": " ", "\r": " ", "\v": " ",
+    }
+)
+
+_FOOTER_RE = re.compile(
+    r"^\s*(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|Page\s+\d+)\s*$", re.IGNORECASE
+)
+# Lines that always begin a new logical paragraph, whatever the blank-line conventions of the file.
+_PARA_START_RE = re.compile(
+    r"^(?:Claims\s+Administrator\s+guideline\s*:|MAXIMUS\s+guideline\s*:|Decision\s+rationale\s*:"
+    r"|State\(s\)\s+of\s+Licensure\s*:|Certification\(s\)\s*/\s*Specialty\s*:"
+    r"|The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials)",
+    re.IGNORECASE,
+)
+_DECISION_END_RE = re.compile(r":\s*(?:Upheld|Overturned)\s*$", re.IGNORECASE)
+_HYPHEN_SUFFIXES = (
+    "tion", "sion", "ment", "ness", "ity", "ities", "ing", "ings", "ly", "ive", "ous", "ance", "ence",
+    "able", "ible", "ology", "ary", "ory", "ure", "lines", "ical", "ation", "ations", "tions", "ments",
+    "ist", "ism", "ular", "ally", "ician", "icians",
+)
+
+
+# --------------------------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A named part of the letter, in normalised coordinates (``text[start:end]``)."""
+
+    name: str
+    start: int
+    end: int
+    heading: str = ""
+
+
+# (section name, heading pattern). Order does not matter; positions do.
+_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pat, re.MULTILINE))
+    for name, pat in [
+        ("how_made", r"^HOW THE IMR FINAL DETERMINATION WAS MADE\b"),
+        ("summary", r"^CLINICAL CASE SUMMARY\b"),
+        ("decisions", r"^IMR ISSUES,? DECISIONS,? AND RATIONALES?\b"),
+        ("decisions", r"^IMR DECISION\(?S?\)? AND RATIONALE\(?S?\)?"),
+        ("documents", r"^DOCUMENTS REVIEWED(?! FOR DETERMINATION)\b:?"),
+        ("issues", r"^ISSUES? AT DISPUTE\s*:?"),
+        ("summary", r"^CASE SUMMARY\s*:?"),
+        ("documents", r"^DOCUMENTS REVIEWED FOR DETERMINATION\s*:?"),
+        ("guidelines", r"^MEDICAL TREATMENT GUIDELINE\(?S?\)? RELIED UPON[^:\n]*:?"),
+        ("rationale", r"^RATIONALE FOR WHY THE REQUESTED[^:\n]*:?"),
+        ("qualifications", r"^MEDICAL REVIEWER QUALIFICATIONS\s*:?"),
+    ]
+]
+
+
+
+def _heading_match(line: str) -> re.Match[str] | None:
+    """A known section heading at the start of a physical line (headings always start a paragraph)."""
+    if not line[:1].isupper():
+        return None
+    for _, rx in _HEADINGS:
+        m = rx.match(line)
+        if m:
+            return m
+    return _FORMAT2_MARK.match(line) or _FORMAT3_MARK.match(line)
+
+
+_FORMAT2_MARK = re.compile(r"^\s*MAXIMUS FEDERAL SERVICES,? INC\.?", re.MULTILINE)
+_FORMAT3_MARK = re.compile(r"^\s*MEDICAL PROFESSIONAL REVIEW\b", re.MULTILINE)
+_IMR_MENTION = re.compile(r"Independent\s+Medical\s+Review|\bIMR\b|MAXIMUS", re.IGNORECASE)
+_DECISION_WORD = re.compile(r"\b(?:Upheld|Overturned)\b", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Letter:
+    """A letter ready for extraction: the original text, its normalised form, and the map between them."""
+
+    source: str
+    original: str
+    text: str
+    _map: array = field(repr=False)
+    layout: Layout = "other"
+    sections: list[Section] = field(default_factory=list)
+    sha256: str = ""
+    page_count: int = 1
+
+    # -- offsets --------------------------------------------------------------------------------------
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalised ``[start, end)`` span to the original text (``end`` exclusive)."""
+        if end <= start:
+            pos = self._map[start] if start < len(self._map) else len(self.original)
+            return pos, pos
+        return self._map[start], self._map[end - 1] + 1
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        """Evidence for ``text[start:end]``, trimmed of surrounding blanks, quoted from the original."""
+        while start < end and self.text[start] in " \n":
+            start += 1
+        while end > start and self.text[end - 1] in " \n":
+            end -= 1
+        ostart, oend = self.to_original(start, end)
+        return Evidence(quote=self.original[ostart:oend], start=ostart, end=oend)
+
+    def section(self, name: str) -> Section | None:
+        for s in self.sections:
+            if s.name == name:
+                return s
+        return None
+
+    def section_text(self, name: str) -> str:
+        s = self.section(name)
+        return self.text[s.start : s.end] if s else ""
+
+
+# ------------------------------------------------------------------------------------------ normalising
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int  # offset of the content (after any form feeds / indentation) in the original
+    content: str  # without trailing whitespace, without leading form feeds
+    page_break: bool
+    kind: Literal["text", "space", "empty", "footer"]
+
+
+def _split_lines(original: str) -> list[_Line]:
+    lines: list[_Line] = []
+    pos = 0
+    for raw in original.split("\n"):
+        page_break = False
+        lead = 0
+        while lead < len(raw) and raw[lead] == "\f":
+            page_break = True
+            lead += 1
+        body = raw[lead:]
+        content = body.rstrip(" \t\r\f\v\u00a0")
+        if "\f" in content:  # a form feed in mid-line: treat as a break before the line too
+            page_break = True
+        if content.strip(" \t\r\f\v\u00a0") == "":
+            kind = "empty" if body == "" or body.strip("\r") == "" else "space"
+            content = ""
+        elif _FOOTER_RE.match(content):
+            kind = "footer"
+        else:
+            kind = "text"
+        lines.append(_Line(pos + lead, content, page_break, kind))
+        pos += len(raw) + 1
+    return lines
+
+
+def _drop_running_headers(lines: list[_Line]) -> None:
+    """Lines repeated at the top of two or more pages are running headers; treat them like footers."""
+    firsts: list[int] = []
+    for i, ln in enumerate(lines):
+        if ln.page_break:
+            j = i
+            while j < len(lines) and lines[j].kind != "text":
+                j += 1
+            if j < len(lines):
+                firsts.append(j)
+    counts = Counter(lines[j].content.strip() for j in firsts)
+    for j in firsts:
+        text = lines[j].content.strip()
+        if counts[text] >= 2 and len(text) <= 80:
+            lines[j].kind = "footer"
+
+
+def _blank_is_break(lines: list[_Line]) -> dict[str, bool]:
+    """Decide which blank lines separate paragraphs in this file.
+
+    PDF text of these letters marks paragraphs with a line holding one space, and leaves empty lines as
+    artefacts (page joins, or a blank after every line in double-spaced years). Text typed by people uses
+    empty lines. We look at the file to tell which convention it follows.
+    """
+    n_space = sum(1 for ln in lines if ln.kind == "space")
+    n_empty = sum(1 for ln in lines if ln.kind == "empty")
+    text_idx = [i for i, ln in enumerate(lines) if ln.kind == "text"]
+    followed_by_empty = sum(1 for i in text_idx if i + 1 < len(lines) and lines[i + 1].kind == "empty")
+    double_spaced = bool(text_idx) and followed_by_empty / len(text_idx) >= 0.6
+    if n_space >= 2 and (double_spaced or n_empty <= max(2, n_space // 3)):
+        return {"space": True, "empty": False, "double": double_spaced}
+    return {"space": True, "empty": True, "double": double_spaced}
+
+
+def _keep_hyphen(left: str, right: str, vocab: set[str], compounds: set[str]) -> bool:
+    lw = re.search(r"([A-Za-z]+)-$", left)
+    rw = re.match(r"([A-Za-z]+)", right)
+    if not lw or not rw:
+        return True
+    a, b = lw.group(1).lower(), rw.group(1).lower()
+    if f"{a}-{b}" in compounds:
+        return True
+    if a + b in vocab:
+        return False
+    return not b.endswith(_HYPHEN_SUFFIXES)
+
+
+class _Builder:
+    __slots__ = ("parts", "omap", "length")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.omap = array("l")
+        self.length = 0
+
+    def copy(self, s: str, orig_start: int) -> None:
+        self.parts.append(s)
+        self.omap.extend(range(orig_start, orig_start + len(s)))
+        self.length += len(s)
+
+    def synth(self, ch: str, orig_pos: int) -> None:
+        self.parts.append(ch)
+        self.omap.append(orig_pos)
+        self.length += 1
+
+    def last_char(self) -> str:
+        return self.parts[-1][-1] if self.parts else ""
+
+
+_TOKEN_RE = re.compile(r"[^ \t\r\f\v\u00a0\u2007\u2009\u202f\u200b\ufeff]+")
+
+
+def normalize(original: str) -> tuple[str, array]:
+    """Return the normalised text and, per normalised character, its offset in ``original``."""
+    lines = _split_lines(original)
+    _drop_running_headers(lines)
+    policy = _blank_is_break(lines)
+    words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", original)
+    vocab = {w.lower() for w in words if "-" not in w}
+    compounds = {w.lower() for w in words if w.count("-") == 1}
+
+    # Group lines into paragraphs.
+    paragraphs: list[list[_Line]] = []
+    current: list[_Line] = []
+    empties = 0
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            paragraphs.append(current)
+            current = []
+
+    for ln in lines:
+        if ln.kind == "footer":
+            continue
+        if ln.kind in ("space", "empty"):
+            if ln.kind == "empty" and not policy["empty"]:
+                continue
+            if ln.kind == "empty" and policy["double"] and not policy["space"]:
+                empties += 1
+                if empties < 2:
+                    continue
+            flush()
+            continue
+        empties = 0
+        text = ln.content
+        stripped = text.strip()
+        heading = _heading_match(stripped)
+        if current and (heading or _PARA_START_RE.match(stripped)):
+            flush()
+        current.append(ln)
+        if _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
+            flush()
+    flush()
+
+    b = _Builder()
+    for p_index, para in enumerate(paragraphs):
+        if p_index:
+            prev_end = para[0].start - 1 if para[0].start > 0 else 0
+            b.synth("\n", max(0, prev_end))
+        for l_index, ln in enumerate(para):
+            tokens = list(_TOKEN_RE.finditer(ln.content))
+            if not tokens:
+                continue
+            if l_index and b.length and b.last_char() != "\n":
+                prev_text = para[l_index - 1].content.rstrip()
+                first_tok = tokens[0].group(0)
+                if (
+                    prev_text.endswith("-")
+                    and re.search(r"[A-Za-z]-$", prev_text)
+                    and first_tok[:1].islower()
+                    and not _keep_hyphen(prev_text, first_tok, vocab, compounds)
+                ):
+                    # Drop the hyphen we already copied: rewind one character.
+                    last = b.parts[-1]
+                    b.parts[-1] = last[:-1]
+                    b.omap.pop()
+                    b.length -= 1
+                elif prev_text.endswith("-") and re.search(r"[A-Za-z0-9]-$", prev_text):
+                    pass  # a real hyphenated compound split at the line end: join without a space
+                else:
+                    b.synth(" ", ln.start - 1)
+            for t_index, tok in enumerate(tokens):
+                if t_index:
+                    b.synth(" ", ln.start + tokens[t_index - 1].end())
+                b.copy(tok.group(0).translate(_TRANSLATE), ln.start + tok.start())
+    text = "".join(b.parts)
+    return text, b.omap
+
+
+def normalize_fragment(fragment: str) -> str:
+    """Normalise a quote the same way as a whole letter (used to re-parse evidence)."""
+    return normalize(fragment)[0].replace("\n", " ").strip()
+
+
+# ---------------------------------------------------------------------------------------------- layout
+
+
+def _find_sections(text: str) -> list[Section]:
+    hits: list[tuple[int, int, str, str]] = []
+    for name, rx in _HEADINGS:
+        for m in rx.finditer(text):
+            hits.append((m.start(), m.end(), name, m.group(0)))
+    hits.sort()
+    # Drop overlapping matches (e.g. "DOCUMENTS REVIEWED FOR DETERMINATION" also begins like a shorter one).
+    cleaned: list[tuple[int, int, str, str]] = []
+    for h in hits:
+        if cleaned and h[0] < cleaned[-1][1]:
+            if h[1] - h[0] > cleaned[-1][1] - cleaned[-1][0]:
+                cleaned[-1] = h
+            continue
+        cleaned.append(h)
+    sections: list[Section] = []
+    if cleaned and cleaned[0][0] > 0:
+        sections.append(Section("header", 0, cleaned[0][0]))
+    elif not cleaned:
+        sections.append(Section("header", 0, 0))
+    for i, (s, e, name, heading) in enumerate(cleaned):
+        end = cleaned[i + 1][0] if i + 1 < len(cleaned) else len(text)
+        body_start = e
+        while body_start < end and text[body_start] in " :\n":
+            body_start += 1
+        # Keep the first occurrence of a name; a repeated heading extends nothing (rare, defensive).
+        if any(x.name == name for x in sections):
+            name = f"{name}_{i}"
+        sections.append(Section(name, body_start, end, heading.strip()))
+    return sections
+
+
+def detect_layout(text: str, sections: list[Section]) -> Layout:
+    names = {s.name for s in sections}
+    head = text[:400]
+    if _FORMAT3_MARK.search(head) or {"issues", "rationale"} <= names or (
+        "issues" in names and "qualifications" in names
+    ):
+        return "format3"
+    if _FORMAT2_MARK.search(head) or re.search(r"^IMR DECISION\(?S?\)? AND RATIONALE", text, re.MULTILINE):
+        return "format2"
+    if re.search(r"^IMR ISSUES,? DECISIONS", text, re.MULTILINE) or {"how_made", "summary"} <= names:
+        return "format1"
+    return "other"
+
+
+# ------------------------------------------------------------------------------------------------ ingest
+
+
+def _decode(data: bytes, source: str) -> str:
+    if not data.strip():
+        raise InputError("empty file (no text)", source=source, reason="empty")
+    sample = data[:8192]
+    if b"\x00" in sample:
+        raise InputError("binary file: not text or PDF", source=source, reason="binary")
+    for enc in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        raise InputError("binary file: not text or PDF", source=source, reason="binary")
+    return text
+
+
+def _pdf_text(data: bytes, source: str) -> str:
+    import logging
+
+    try:
+        import pypdf
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:  # pragma: no cover - dependency is declared
+        raise InputError(f"PDF support is not installed ({exc})", source=source, reason="pdf") from exc
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - pypdf raises several types here
+                ok = 0
+            if not ok:
+                raise InputError("encrypted PDF: cannot read it without the password", source=source, reason="encrypted")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
+        raise InputError(f"corrupt or unreadable PDF ({type(exc).__name__})", source=source, reason="corrupt_pdf") from exc
+    except Exception as exc:  # noqa: BLE001 - a broken PDF can raise nearly anything inside pypdf
+        raise InputError(f"corrupt or unreadable PDF ({type(exc).__name__})", source=source, reason="corrupt_pdf") from exc
+    if not pages:
+        raise InputError("PDF has no pages", source=source, reason="corrupt_pdf")
+    text = "\n\f".join(pages)
+    if len(text.strip()) < 20:
+        raise InputError(
+            f"PDF has no text layer ({len(pages)} page(s), scanned image?): run OCR first", source=source, reason="needs_ocr"
+        )
+    return text
+
+
+def letter_from_text(original: str, source: str = "<text>", *, require_imr: bool = True) -> Letter:
+    """Build a Letter from already-decoded text (the ``original`` that evidence offsets refer to)."""
+    if not original.strip():
+        raise InputError("empty file (no text)", source=source, reason="empty")
+    text, omap = normalize(original)
+    sections = _find_sections(text)
+    layout = detect_layout(text, sections)
+    letter = Letter(
+        source=source,
+        original=original,
+        text=text,
+        _map=omap,
+        layout=layout,
+        sections=sections,
+        sha256=hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest(),
+        page_count=original.count("\f") + 1,
+    )
+    if require_imr and not is_imr_letter(letter):
+        raise NotAnIMRLetter(
+            "not an IMR determination letter (no IMR determination headings or Upheld/Overturned decisions found)",
+            source=source,
+        )
+    return letter
+
+
+def is_imr_letter(letter: Letter) -> bool:
+    if letter.layout != "other":
+        return True
+    return bool(_IMR_MENTION.search(letter.text) and _DECISION_WORD.search(letter.text))
+
+
+def letter_from_bytes(data: bytes, source: str = "<bytes>", *, require_imr: bool = True) -> Letter:
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"file too large ({len(data)} bytes; the limit is {MAX_INPUT_BYTES} bytes)", source=source, reason="too_large"
+        )
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        original = _pdf_text(data, source)
+    else:
+        original = _decode(data, source)
+    return letter_from_text(original, source, require_imr=require_imr)
+
+
+def read_input_bytes(path: str | os.PathLike[str], *, limit: int | None = None) -> bytes:
+    """Read a file (or ``-`` for stdin) with the size limit enforced before reading it whole."""
+    limit = MAX_INPUT_BYTES if limit is None else limit
+    name = str(path)
+    if name == "-":
+        import sys
+
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError(f"input too large (more than {limit} bytes)", source="-", reason="too_large")
+        return data
+    p = Path(name)
+    if not p.exists():
+        raise InputError("no such file", source=name, reason="missing")
+    if p.is_dir():
+        raise InputError("is a directory, not a letter file", source=name, reason="directory")
+    try:
+        size = p.stat().st_size
+        if size > limit:
+            raise InputError(f"file too large ({size} bytes; the limit is {limit} bytes)", source=name, reason="too_large")
+        with p.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except PermissionError as exc:
+        raise InputError("permission denied", source=name, reason="unreadable") from exc
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror or type(exc).__name__})", source=name, reason="unreadable") from exc
+    if len(data) > limit:
+        raise InputError(f"file too large (more than {limit} bytes)", source=name, reason="too_large")
+    return data
+
+
+def read_letter(path: str | os.PathLike[str], *, require_imr: bool = True) -> Letter:
+    """Read a letter from a ``.txt`` or ``.pdf`` file (by content, not by extension), or ``-`` for stdin."""
+    name = str(path)
+    return letter_from_bytes(read_input_bytes(name), source=name, require_imr=require_imr)

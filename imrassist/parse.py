@@ -1,0 +1,517 @@
+"""Small parsers shared by the extractor and the checks: dates, numbers, quantities, ages, pages, limits.
+
+The same function that reads a value out of a letter is the one the grounding check uses to re-read the
+value from its evidence quote, so "the value re-parsed from the quote equals the value" is a real test
+of the extraction rather than of two parsers agreeing by luck. Everything here is pure and tolerant: a
+parser returns None rather than raising on text it does not understand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# ------------------------------------------------------------------------------------------------ numbers
+
+_UNITS_EN = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "a dozen": 12, "dozen": 12,
+    "single": 1, "a single": 1, "once": 1, "twice": 2, "thrice": 3,
+}
+_TENS_EN = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+            "eighty": 80, "ninety": 90}
+_UNITS_ES = {
+    "cero": 0, "uno": 1, "una": 1, "un": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13, "catorce": 14,
+    "quince": 15, "dieciséis": 16, "dieciseis": 16, "diecisiete": 17, "dieciocho": 18, "diecinueve": 19,
+    "veinte": 20, "veintiuno": 21, "veintiún": 21, "veintidós": 22, "veintidos": 22, "veintitrés": 23,
+    "veintitres": 23, "veinticuatro": 24, "veinticinco": 25, "veintiséis": 26, "veintiseis": 26,
+    "veintisiete": 27, "veintiocho": 28, "veintinueve": 29,
+}
+_TENS_ES = {"treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80,
+            "noventa": 90}
+
+
+def _build_number_words() -> dict[str, int]:
+    words: dict[str, int] = {}
+    words.update(_UNITS_EN)
+    for t, tv in _TENS_EN.items():
+        words[t] = tv
+        for u, uv in list(_UNITS_EN.items())[1:10]:
+            words[f"{t}-{u}"] = tv + uv
+            words[f"{t} {u}"] = tv + uv
+    words["one hundred"] = 100
+    words["a hundred"] = 100
+    words.update(_UNITS_ES)
+    for t, tv in _TENS_ES.items():
+        words[t] = tv
+        for u, uv in list(_UNITS_ES.items())[2:11]:
+            if u in ("un",):
+                continue
+            words[f"{t} y {u}"] = tv + uv
+    words["cien"] = 100
+    return words
+
+
+NUMBER_WORDS: dict[str, int] = _build_number_words()
+# Longest first so that "twenty-four" wins over "twenty".
+_NUMBER_WORD_ALT = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
+NUMBER_TOKEN = rf"(?:\d+(?:\.\d+)?|(?:{_NUMBER_WORD_ALT}))"
+_NUMBER_TOKEN_RE = re.compile(rf"^\s*(?:{NUMBER_TOKEN})\s*$", re.IGNORECASE)
+
+
+def parse_number(token: str) -> float | None:
+    """``"6"`` -> 6, ``"six"`` -> 6, ``"twenty-four"`` -> 24, ``"veinte"`` -> 20, else None."""
+    t = token.strip().lower().replace("\u2011", "-")
+    if not t:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+        v = float(t)
+        return int(v) if v.is_integer() else v
+    t = re.sub(r"\s+", " ", t)
+    if t in NUMBER_WORDS:
+        return NUMBER_WORDS[t]
+    return None
+
+
+def number_to_words(n: int) -> str:
+    """English words for 0-100, used to match ``6`` with ``six`` in either direction."""
+    inv = {v: k for k, v in _UNITS_EN.items() if " " not in k and k not in ("single", "once", "twice", "thrice", "dozen")}
+    if n in inv:
+        return inv[n]
+    if 20 <= n < 100:
+        tens = {v: k for k, v in _TENS_EN.items() if k != "fourty"}
+        t, u = divmod(n, 10)
+        return tens[t * 10] if u == 0 else f"{tens[t * 10]}-{inv[u]}"
+    if n == 100:
+        return "one hundred"
+    return str(n)
+
+
+# -------------------------------------------------------------------------------------------------- dates
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+    # Spanish
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+_DATE_RES = [
+    # October 19, 2012 / Oct. 19 2012 / October 19th, 2012
+    ("mdy_name", re.compile(
+        rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b",
+        re.IGNORECASE)),
+    # 19 October 2012 / 27 de diciembre de 2013 / 19th of October, 2012
+    ("dmy_name", re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|º|°)?\s+(?:de\s+|of\s+)?(?P<mon>{_MONTH_ALT})\.?,?\s+(?:de\s+|del\s+)?(?P<year>(?:19|20)\d\d)\b",
+        re.IGNORECASE)),
+    # 2012-10-19 (ISO)
+    ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>\d{1,2})-(?P<day>\d{1,2})\b")),
+    # 10/19/2012, 10-19-2012, 10/19/12, 1-12-17, 10.19.2012
+    ("mdy_num", re.compile(
+        r"(?<![\d/.\-])(?P<mon>\d{1,2})(?P<sep>[/\-.])(?P<day>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)(?![\d/]|-\d|\.\d)")),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DateMatch:
+    start: int
+    end: int
+    date: dt.date
+    text: str
+    style: str
+
+
+def _year(y: str) -> int:
+    v = int(y)
+    if len(y) == 2:
+        v += 2000 if v < 70 else 1900
+    return v
+
+
+def find_dates(text: str, *, dmy: bool = False) -> list[DateMatch]:
+    """All dates in ``text`` in the formats these letters and explanations use, in order.
+
+    Numeric dates are month-first (US letters) unless ``dmy`` is set (Spanish explanations write
+    ``27/12/2013``); an impossible month-first reading falls back to day-first.
+    """
+    found: list[DateMatch] = []
+    taken: list[tuple[int, int]] = []
+    for style, rx in _DATE_RES:
+        for m in rx.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            try:
+                if style in ("mdy_name", "dmy_name"):
+                    d = dt.date(_year(m.group("year")), MONTHS[m.group("mon").lower().rstrip(".")], int(m.group("day")))
+                else:
+                    a, b = int(m.group("mon")), int(m.group("day"))
+                    if style == "mdy_num" and dmy:
+                        a, b = b, a
+                    try:
+                        d = dt.date(_year(m.group("year")), a, b)
+                    except ValueError:
+                        d = dt.date(_year(m.group("year")), b, a)
+            except (ValueError, KeyError):
+                continue
+            found.append(DateMatch(m.start(), m.end(), d, m.group(0), style))
+            taken.append((m.start(), m.end()))
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The single date a quote states (the first one if several)."""
+    ds = find_dates(text)
+    return ds[0].date if ds else None
+
+
+# ---------------------------------------------------------------------------------------------- age & sex
+
+_AGE_RES = [
+    re.compile(rf"\b(?P<n>{NUMBER_TOKEN})\s*[- ]?\s*(?:years?|yrs?|y/o|yo)\b[- ]*(?:old|of age)?", re.IGNORECASE),
+    re.compile(rf"\b(?:aged?|age of)\s+(?P<n>{NUMBER_TOKEN})\b", re.IGNORECASE),
+    re.compile(rf"\b(?P<n>{NUMBER_TOKEN})\s*(?:años|anos)\b(?:\s+de\s+edad)?", re.IGNORECASE),
+]
+
+
+def find_age(text: str) -> tuple[int, int, int] | None:
+    """(age, start, end) of the first "<n>-year-old" style phrase, or None."""
+    best: tuple[int, int, int] | None = None
+    for rx in _AGE_RES:
+        for m in rx.finditer(text):
+            n = parse_number(m.group("n"))
+            if n is None or not (0 < n < 120) or int(n) != n:
+                continue
+            if rx is _AGE_RES[0] and not re.search(r"old|of age|y/o|yo\b", m.group(0), re.IGNORECASE):
+                continue
+            cand = (int(n), m.start(), m.end())
+            if best is None or cand[1] < best[1]:
+                best = cand
+            break
+    return best
+
+
+def parse_age(text: str) -> int | None:
+    hit = find_age(text)
+    return hit[0] if hit else None
+
+
+_SEX_WORDS = {
+    "male": "male", "man": "male", "gentleman": "male", "boy": "male", "hombre": "male", "masculino": "male",
+    "female": "female", "woman": "female", "lady": "female", "girl": "female", "mujer": "female",
+    "femenino": "female",
+}
+SEX_RE = re.compile(r"\b(" + "|".join(sorted(_SEX_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def parse_sex(text: str) -> str | None:
+    m = SEX_RE.search(text)
+    return _SEX_WORDS[m.group(1).lower()] if m else None
+
+
+# ------------------------------------------------------------------------------------------------- pages
+
+_PAGES_RE = re.compile(
+    r"\b(?:Page\(s\)|Pages?|pp?\.|pgs?\.?)\s*:?\s*(?P<list>\d{1,3}(?:\s*(?:-|to|–|,|and|&)\s*\d{1,3})*)",
+    re.IGNORECASE,
+)
+
+
+def find_pages(text: str) -> list[tuple[list[int], int, int]]:
+    """Every page reference: (pages, start, end). ``Page(s): 98-99`` -> [98, 99]."""
+    out = []
+    for m in _PAGES_RE.finditer(text):
+        nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
+        if nums:
+            out.append((nums, m.start(), m.end()))
+    return out
+
+
+def parse_pages(text: str) -> list[int]:
+    hits = find_pages(text)
+    pages: list[int] = []
+    for nums, _, _ in hits:
+        for n in nums:
+            if n not in pages:
+                pages.append(n)
+    return pages
+
+
+# -------------------------------------------------------------------------------------------- quantities
+
+#: Nouns that count a treatment (singular form). Anything else after a number is taken as written.
+COUNT_NOUNS = {
+    "session", "visit", "treatment", "injection", "x-ray", "xray", "month", "day", "week", "tablet", "capsule",
+    "pill", "patch", "refill", "unit", "gram", "ml", "bottle", "tube", "box", "class", "lesson", "hour",
+    "level", "block", "wrap", "pair", "dose", "vial", "syringe", "pad", "strip", "test",
+    "screen", "kit", "container", "jar", "ounce", "oz", "liter", "film", "lozenge", "spray", "pack",
+    "packet", "application", "appointment", "consultation", "evaluation", "procedure", "study", "scan",
+    "trigger point", "shot", "round", "course", "cycle", "night", "period",
+}
+#: Units of time, dose or service: modifiers before them name the treatment, not the unit
+#: ("12 physical therapy sessions" -> session). Other count nouns are things and keep their modifier.
+GENERIC_UNITS = {
+    "session", "visit", "treatment", "injection", "x-ray", "xray", "month", "day", "week", "tablet", "capsule",
+    "pill", "refill", "unit", "gram", "ml", "hour", "dose", "ounce", "oz", "liter", "class", "lesson",
+    "application", "appointment", "consultation", "evaluation", "procedure", "study", "scan", "level", "test",
+    "shot", "round", "course", "cycle", "night", "period", "screen",
+}
+_PLURALS = {"x-rays": "x-ray", "xrays": "xray", "patches": "patch", "boxes": "box", "classes": "class",
+            "studies": "study", "grams": "gram", "mls": "ml", "ozs": "oz", "days": "day"}
+
+
+def singular(word: str) -> str:
+    w = word.lower()
+    if w in _PLURALS:
+        return _PLURALS[w]
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 2:
+        return w[:-1]
+    return w
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    amount: float
+    unit: str
+    start: int
+    end: int
+
+
+_NUM = NUMBER_TOKEN
+_RANGE = rf"(?P<a>{_NUM})(?:\s*(?:-|to|or|–)\s*(?P<b>{_NUM}))?"
+_FREQ_RE = re.compile(
+    rf"\b(?P<fa>{_NUM})(?:\s*(?:-|to|or)\s*(?P<fb>{_NUM}))?\s*(?:x|times|time|visits?|sessions?)?\s*"
+    rf"(?:a|per|/|each|every)?\s*(?:week|wk|weekly)\s*(?:,\s*)?(?:for|x|times|over|×)\s*"
+    rf"(?P<da>{_NUM})(?:\s*(?:-|to|or)\s*(?P<db>{_NUM}))?\s*(?:weeks?|wks?)\b",
+    re.IGNORECASE,
+)
+_FREQ_WEEKLY_RE = re.compile(
+    rf"\b(?P<fa>{_NUM})(?:\s*(?:-|to|or)\s*(?P<fb>{_NUM}))?\s*times\s+weekly\s*(?:,\s*)?(?:for|x|over)\s*"
+    rf"(?P<da>{_NUM})(?:\s*(?:-|to|or)\s*(?P<db>{_NUM}))?\s*(?:weeks?|wks?)\b",
+    re.IGNORECASE,
+)
+_FREQ_MONTH_RE = re.compile(
+    rf"\b(?P<fa>{_NUM})(?:\s*(?:-|to|or)\s*(?P<fb>{_NUM}))?\s*(?:x|times)\s*(?:a|per|/)\s*month\s*(?:for|x)\s*"
+    rf"(?P<da>{_NUM})(?:\s*(?:-|to|or)\s*(?P<db>{_NUM}))?\s*months?\b",
+    re.IGNORECASE,
+)
+_NXM_RE = re.compile(r"(?<![\w.])(?P<fa>\d{1,2})\s*[x×]\s*(?P<da>\d{1,2})(?![\w.%])", re.IGNORECASE)
+_HASH_RE = re.compile(r"(?:#|No\.\s?|qty:?\s*|quantity:?\s*)(?P<n>\d+)\b", re.IGNORECASE)
+_TIMES_N_RE = re.compile(r"(?:(?<=\s)|^)[x×]\s*(?P<n>\d{1,3})\b(?!\s*(?:mg|ml|%|weeks?|wks?|days?))", re.IGNORECASE)
+_MEASURE_RE = re.compile(
+    r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)\s*(?P<u>grams?|gm|g|ml|mls|milliliters?|oz|ounces?)\b(?!\s*/)", re.IGNORECASE
+)
+_STRENGTH_TAIL = re.compile(r"^\s*(?:mg|mcg|%|percent|mEq|iu|units?/|mg/)", re.IGNORECASE)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z\-]*")
+_STOP_AFTER_NUMBER = {"of", "for", "to", "and", "or", "with", "at", "in", "per", "a", "the", "x", "times", "time",
+                      "mg", "mcg", "percent", "year", "years", "old"}
+_ADJ_BEFORE_NOUN = {"additional", "more", "physical", "therapy", "chiropractic", "acupuncture", "massage",
+                    "follow-up", "followup", "office", "initial", "post-op", "postoperative", "post-operative",
+                    "occupational", "aquatic", "psychotherapy", "cognitive", "behavioral", "pt", "chiro",
+                    "supervised", "home", "trigger", "point", "epidural", "facet", "steroid", "pool", "land",
+                    "based", "massage", "myofascial", "release", "push", "biofeedback", "sessions", "of"}
+
+_UNIT_MAP = {"g": "gram", "gm": "gram", "gram": "gram", "grams": "gram", "ml": "ml", "mls": "ml",
+             "milliliter": "ml", "milliliters": "ml", "oz": "ounce", "ounce": "ounce", "ounces": "ounce"}
+
+
+def _num(s: str | None) -> float | None:
+    return parse_number(s) if s else None
+
+
+def _freq_total(m: re.Match[str]) -> float | None:
+    f = _num(m.group("fb")) or _num(m.group("fa"))
+    d = _num(m.group("db")) or _num(m.group("da"))
+    if f is None or d is None:
+        return None
+    return f * d
+
+
+def _is_strength(text: str, end: int) -> bool:
+    return bool(_STRENGTH_TAIL.match(text[end:end + 8]))
+
+
+def find_quantity(text: str) -> Quantity | None:
+    """The total requested amount an item states, by GOLD_FORMAT's rules.
+
+    Precedence follows how a reader resolves a request: a leading count of the disputed thing ("Three
+    refills of ...") first, then frequency x duration ("2 times a week for 6 weeks" -> 12 visits), a
+    dispensed count ``#60`` (which beats a package size), ``x 12``, a counted noun ("6 sessions", "14 days
+    rental", "7-10 days" -> 10), then a measure ("240 grams", "250ml"). Strengths ("550mg", "3%") never count.
+    """
+    t = text
+    context_unit = "session" if re.search(r"\bsessions?\b", t, re.IGNORECASE) else "visit"
+
+    # 1. A leading "<number> <noun> of ..." names what is counted ("Three refills of Voltaren 75mg #60").
+    lead = re.match(rf"\s*(?P<n>{_NUM})\s+(?P<noun>[A-Za-z][A-Za-z\-]*)\s+of\b", t, re.IGNORECASE)
+    if lead:
+        n = parse_number(lead.group("n"))
+        noun = singular(lead.group("noun"))
+        if n is not None and noun in COUNT_NOUNS:
+            return Quantity(n, noun, lead.start("n"), lead.end("noun"))
+
+    # 2. Frequency x duration.
+    for rx, unit in ((_FREQ_RE, "visit"), (_FREQ_WEEKLY_RE, "visit"), (_FREQ_MONTH_RE, "visit")):
+        m = rx.search(t)
+        if m:
+            total = _freq_total(m)
+            if total:
+                return Quantity(total, unit, m.start(), m.end())
+
+    # 3. Dispensed count.
+    m = _HASH_RE.search(t)
+    if m:
+        return Quantity(float(m.group("n")) if "." in m.group("n") else int(m.group("n")), "count", m.start(), m.end())
+
+    # 4. "2x6" (times per week x weeks) and "x 12".
+    m = _NXM_RE.search(t)
+    if m and not _is_strength(t, m.end()):
+        fa, da = int(m.group("fa")), int(m.group("da"))
+        if 1 <= fa <= 7 and 1 <= da <= 52:
+            return Quantity(fa * da, "visit", m.start(), m.end())
+    m = _TIMES_N_RE.search(t)
+    if m:
+        return Quantity(int(m.group("n")), context_unit, m.start(), m.end())
+
+    # 5. A counted noun after a number or range ("6 sessions", "12-18 sessions", "14 days rental").
+    for m in re.finditer(rf"(?<![\w.\-/#]){_RANGE}(?![\w.%/])", t, re.IGNORECASE):
+        a_end = m.end()
+        if _is_strength(t, a_end):
+            continue
+        if re.match(r"\s*[-/]\s*\d", t[a_end:a_end + 3]):  # part of a date or a spinal level
+            continue
+        before = t[max(0, m.start() - 3):m.start()]
+        if re.search(r"[A-Za-z]$", before.rstrip()) and before.endswith(("L", "C", "T", "S")):
+            continue
+        words = list(_WORD_RE.finditer(t, a_end))
+        noun_words: list[re.Match[str]] = []
+        for w in words[:4]:
+            gap = t[(noun_words[-1].end() if noun_words else a_end):w.start()]
+            if gap.strip(" ") not in ("",):
+                break
+            noun_words.append(w)
+        if not noun_words:
+            continue
+        lowered = [w.group(0).lower() for w in noun_words]
+        if lowered[0] in _STOP_AFTER_NUMBER:
+            continue
+        unit = None
+        end = a_end
+        for i, w in enumerate(lowered):
+            s = singular(w)
+            if s in COUNT_NOUNS:
+                unit, end = s, noun_words[i].end()
+                if s not in GENERIC_UNITS and i >= 1 and lowered[i - 1] not in _ADJ_BEFORE_NOUN:
+                    # A thing, not a unit: its modifier is part of its name ("2 leg wraps" -> "leg wrap").
+                    unit = f"{lowered[i - 1]} {s}"
+                break
+            if w not in _ADJ_BEFORE_NOUN and i >= 1:
+                break
+        if unit is None:
+            # Not a known count noun: take the counted phrase as written ("2 leg wraps" -> "leg wrap").
+            phrase = []
+            for w in noun_words[:2]:
+                if w.group(0).lower() in _STOP_AFTER_NUMBER:
+                    break
+                phrase.append(w)
+            if not phrase or len(phrase[-1].group(0)) < 2:
+                continue
+            if phrase[0].group(0)[0].isupper() and not lowered[0].endswith("s"):
+                continue  # "4 Pain Management" style: a name, not a count
+            n_here = _num(m.group("b")) or _num(m.group("a")) or 0
+            if n_here > 1 and not phrase[-1].group(0).lower().endswith("s"):
+                continue  # counted things are plural: "Three phase bone scan" counts no phases
+            unit = " ".join(w.group(0).lower() for w in phrase[:-1]) + (" " if len(phrase) > 1 else "") + singular(phrase[-1].group(0))
+            end = phrase[-1].end()
+        b = _num(m.group("b"))
+        a = _num(m.group("a"))
+        amount = b if b is not None else a
+        if amount is None or amount <= 0:
+            continue
+        return Quantity(amount, unit, m.start(), end)
+
+    # 6. A measure ("240 grams", "250ml").
+    m = _MEASURE_RE.search(t)
+    if m:
+        return Quantity(float(m.group("n")) if "." in m.group("n") else int(m.group("n")),
+                        _UNIT_MAP[m.group("u").lower()], m.start(), m.end())
+    return None
+
+
+def parse_quantity(text: str) -> tuple[float, str] | None:
+    q = find_quantity(text)
+    return (q.amount, q.unit) if q else None
+
+
+# ------------------------------------------------------------------------------------------------ limits
+
+_LIMIT_NOUNS = r"(?:visits?|sessions?|treatments?|injections?|appointments?)"
+_LIMIT_RE = re.compile(
+    rf"(?:(?P<upto>up to|a maximum of|maximum of|max(?:imum)?\.?|no more than|not to exceed|limited to)\s+)?"
+    rf"(?:a total of\s+|total of\s+)?"
+    rf"(?P<a>{_NUM})(?:\s*(?:-|to|–)\s*(?P<b>{_NUM}))?\s*(?:[-\s]|additional\s+|supervised\s+|physical therapy\s+|"
+    rf"acupuncture\s+|chiropractic\s+|therapy\s+|PT\s+|office\s+)*(?P<noun>{_LIMIT_NOUNS})\b"
+    rf"(?P<per>\s*(?:per|a|/|each)\s*(?:week|wk|day|month))?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitMatch:
+    min: int | None
+    max: int | None
+    unit: str
+    start: int
+    end: int
+    per_period: bool
+
+
+def find_limits(text: str) -> list[LimitMatch]:
+    """Every "<n>[-<m>] visits/sessions/treatments" phrase; ``per_period`` marks frequencies."""
+    out = []
+    for m in _LIMIT_RE.finditer(text):
+        a = _num(m.group("a"))
+        b = _num(m.group("b"))
+        if a is None:
+            continue
+        unit = singular(m.group("noun"))
+        if b is not None:
+            lo, hi = int(a), int(b)
+        elif m.group("upto"):
+            lo, hi = None, int(a)
+        else:
+            lo, hi = None, int(a)
+        out.append(LimitMatch(lo, hi, unit, m.start(), m.end(), bool(m.group("per"))))
+    return out
+
+
+def parse_limit(text: str) -> tuple[int | None, int | None, str] | None:
+    for lm in find_limits(text):
+        if not lm.per_period:
+            return (lm.min, lm.max, lm.unit)
+    return None
+
+
+# ------------------------------------------------------------------------------------------- text helpers
+
+
+@lru_cache(maxsize=4096)
+def norm_words(text: str) -> str:
+    """Case-folded words only: the comparison key for names and topics."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def collapse_ws(text: str) -> str:
+    return " ".join(text.split())
