@@ -214,8 +214,10 @@ def _blank_is_break(lines: list[_Line]) -> dict[str, bool]:
     followed_by_empty = sum(1 for i in text_idx if i + 1 < len(lines) and lines[i + 1].kind == "empty")
     double_spaced = bool(text_idx) and followed_by_empty / len(text_idx) >= 0.6
     if n_space >= 2 and (double_spaced or n_empty <= max(2, n_space // 3)):
-        return {"space": True, "empty": False, "double": double_spaced}
-    return {"space": True, "empty": True, "double": double_spaced}
+        return {"empty": False, "double_empty": False}
+    # No space-only lines: empty lines separate paragraphs, except in double-spaced text, where one empty
+    # line is line spacing and a run of two or more separates paragraphs.
+    return {"empty": True, "double_empty": double_spaced}
 
 
 def _keep_hyphen(left: str, right: str, vocab: set[str], compounds: set[str]) -> bool:
@@ -282,7 +284,7 @@ def normalize(original: str) -> tuple[str, array]:
         if ln.kind in ("space", "empty"):
             if ln.kind == "empty" and not policy["empty"]:
                 continue
-            if ln.kind == "empty" and policy["double"] and not policy["space"]:
+            if ln.kind == "empty" and policy["double_empty"]:
                 empties += 1
                 if empties < 2:
                     continue

@@ -214,6 +214,14 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
     hits = list(rx.finditer(segment)) if rx else []
     docs: list[tuple[int, int, str, str]] = []  # (start, end, source, canonical) relative to text
     for h in hits:
+        # A document is named at the start of the clause, or later right after a list boundary and
+        # followed by its year ("..., and Knee Complaints 2004"); anywhere else the words belong to a
+        # section title ("TENS, chronic pain (...)", "Opioids for Chronic Pain and ...").
+        at_start = not segment[: h.start()].strip(" ,;:")
+        after_boundary = bool(re.search(r"(?:,|\band|;)\s*$", segment[: h.start()]))
+        followed_by_year = bool(re.match(r"\s*,?\s*\(?(?:19|20)\d\d\b", segment[h.end():]))
+        if not at_start and not (after_boundary and followed_by_year):
+            continue
         key = knowledge.title_key(h.group(0))
         src, canon = lookup.get(key, (source, " ".join(h.group(0).split())))
         docs.append((start + h.start(), start + h.end(), src, canon))
@@ -308,12 +316,13 @@ def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
         is_odg = bool(chapter_rx and chapter_rx.match(text[s:e]))
         pieces.append((s, e, is_odg))
     for s, e, is_odg in pieces:
-        # Split a piece further at semicolons and sentence ends.
-        for ps, pe in _subsplit(text, s, e):
-            if is_odg:
+        if is_odg:
+            # ODG pieces list several chapters/topics, separated by semicolons or sentences.
+            for ps, pe in _subsplit(text, s, e):
                 out.extend(_parse_odg_piece(text, ps, pe))
-            else:
-                out.extend(_parse_other(text, ps, pe))
+        else:
+            # Another source: what follows a semicolon locates within the same document.
+            out.extend(_parse_other(text, s, e))
     out.sort(key=lambda pc: pc.start)
     return out
 

@@ -45,7 +45,11 @@ def _rows(data: Any, *keys: str) -> list[dict[str, Any]]:
 @lru_cache(maxsize=None)
 def documents() -> list[dict[str, Any]]:
     """Guideline documents: ``source``, ``canonical``, ``aliases`` (MTUS documents and ACOEM chapters)."""
-    return _rows(load("documents.json"), "documents", "rows")
+    data = load("documents.json")
+    rows = _rows(data, "documents", "rows")
+    if isinstance(data, dict):
+        rows = rows + _rows(data, "mtus_acoem_2017")
+    return rows
 
 
 @lru_cache(maxsize=None)
