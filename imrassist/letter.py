@@ -39,11 +39,16 @@ _TRANSLATE = str.maketrans(
 )
 
 _FOOTER_RE = re.compile(
-    r"^\s*(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+|Page\s+\d+)\s*$", re.IGNORECASE
+    r"^\s*(?:(?:[A-Z]{1,4}\d{2}-\d{4,8}|Case\s+(?:Number|No\.?)\s*:?\s*\S+|IMR\s+Case\s*\S*)?\s*"
+    r"(?:Page\s+\d+\s*(?:of\s*\d+)?|-\s*\d+\s*-|\d+\s*/\s*\d+))\s*$",
+    re.IGNORECASE,
 )
 # Lines that always begin a new logical paragraph, whatever the blank-line conventions of the file.
 _PARA_START_RE = re.compile(
-    r"^(?:Claims\s+Administrator\s+guideline\s*:|MAXIMUS\s+guideline\s*:|Decision\s+rationale\s*:"
+    r"^(?:Claims\s+Administrator\s+guidelines?\s*:|MAXIMUS\s+guidelines?\s*:|Decision\s+rationale\s*:"
+    r"|(?:Medical\s+(?:Treatment\s+)?)?Guidelines?(?:\(s\))?\s+(?:cited|used|relied\s+(?:up)?on|applied)\s+by\b"
+    r"|(?:Explanation|Why|Finding|Rationale)\s*:"
+    r"|(?:(?:Requested|Disputed)\s+)?(?:Service|Item|Issue)s?\s*#?\s*\d{1,2}\s*[:.)]"
     r"|State\(s\)\s+of\s+Licensure\s*:|Certification\(s\)\s*/\s*Specialty\s*:"
     r"|The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials)",
     re.IGNORECASE,
@@ -211,8 +216,18 @@ def _blank_is_break(lines: list[_Line]) -> dict[str, bool]:
     n_space = sum(1 for ln in lines if ln.kind == "space")
     n_empty = sum(1 for ln in lines if ln.kind == "empty")
     text_idx = [i for i, ln in enumerate(lines) if ln.kind == "text"]
+    separated = [i for i in text_idx if i + 2 < len(lines) and lines[i + 1].kind == "empty" and lines[i + 2].kind == "text"]
+    # Double spacing puts a blank after every line, so many blanks fall mid-sentence ("He/she has no" /
+    # "affiliation ..."). Paragraphs typed one per line never do: each ends a sentence.
+    continued = sum(
+        1 for i in separated
+        if not lines[i].content.rstrip().endswith((".", ":", "?", "!", '"'))
+        and not lines[i + 2].content.lstrip()[:1].isupper()
+    )
     followed_by_empty = sum(1 for i in text_idx if i + 1 < len(lines) and lines[i + 1].kind == "empty")
-    double_spaced = bool(text_idx) and followed_by_empty / len(text_idx) >= 0.6
+    double_spaced = (
+        bool(text_idx) and followed_by_empty / len(text_idx) >= 0.6 and continued >= max(1, len(separated) // 5)
+    )
     if n_space >= 2 and (double_spaced or n_empty <= max(2, n_space // 3)):
         return {"empty": False, "double_empty": False}
     # No space-only lines: empty lines separate paragraphs, except in double-spaced text, where one empty

@@ -13,7 +13,7 @@ missing values: anything the letter does not state is ``None`` / empty, never a 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Iterator, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -292,3 +292,31 @@ def record_json_schema() -> dict[str, Any]:
 
 
 Quote = Annotated[str, Field(description="Verbatim text copied from the letter.")]
+
+
+def iter_extracted(obj: BaseModel, path: str = "") -> "Iterator[tuple[str, BaseModel]]":
+    """Every Extracted value and Citation inside ``obj`` with its dotted path (``items.0.quantity``).
+
+    One generic walk, so that a field added to the models is covered by the grounding checks and the
+    evidence tests without anyone remembering to list it.
+    """
+    from collections.abc import Iterator  # noqa: F401  (for the annotation)
+
+    for name in type(obj).model_fields:
+        value = getattr(obj, name)
+        sub = f"{path}.{name}" if path else name
+        yield from _walk(value, sub)
+
+
+def _walk(value: Any, path: str) -> "Iterator[tuple[str, BaseModel]]":
+    if isinstance(value, Extracted):
+        yield path, value
+        if isinstance(value.value, BaseModel):
+            yield from iter_extracted(value.value, path + ".value")
+    elif isinstance(value, Citation):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from iter_extracted(value, path)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}.{i}")

@@ -35,36 +35,46 @@ _TENS_ES = {"treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "sete
             "noventa": 90}
 
 
-def _build_number_words() -> dict[str, int]:
+def _build_number_words(lang: str) -> dict[str, int]:
     words: dict[str, int] = {}
-    words.update(_UNITS_EN)
-    for t, tv in _TENS_EN.items():
-        words[t] = tv
-        for u, uv in list(_UNITS_EN.items())[1:10]:
-            words[f"{t}-{u}"] = tv + uv
-            words[f"{t} {u}"] = tv + uv
-    words["one hundred"] = 100
-    words["a hundred"] = 100
-    words.update(_UNITS_ES)
-    for t, tv in _TENS_ES.items():
-        words[t] = tv
-        for u, uv in list(_UNITS_ES.items())[2:11]:
-            if u in ("un",):
-                continue
-            words[f"{t} y {u}"] = tv + uv
-    words["cien"] = 100
+    if lang == "en":
+        words.update(_UNITS_EN)
+        for t, tv in _TENS_EN.items():
+            words[t] = tv
+            for u, uv in list(_UNITS_EN.items())[1:10]:
+                words[f"{t}-{u}"] = tv + uv
+                words[f"{t} {u}"] = tv + uv
+        words["one hundred"] = 100
+        words["a hundred"] = 100
+    else:
+        words.update(_UNITS_ES)
+        for t, tv in _TENS_ES.items():
+            words[t] = tv
+            for u, uv in list(_UNITS_ES.items())[2:11]:
+                words[f"{t} y {u}"] = tv + uv
+        words["cien"] = 100
     return words
 
 
-NUMBER_WORDS: dict[str, int] = _build_number_words()
-# Longest first so that "twenty-four" wins over "twenty".
-_NUMBER_WORD_ALT = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
-NUMBER_TOKEN = rf"(?:\d+(?:\.\d+)?|(?:{_NUMBER_WORD_ALT}))"
-_NUMBER_TOKEN_RE = re.compile(rf"^\s*(?:{NUMBER_TOKEN})\s*$", re.IGNORECASE)
+NUMBER_WORDS_EN: dict[str, int] = _build_number_words("en")
+NUMBER_WORDS_ES: dict[str, int] = _build_number_words("es")
+NUMBER_WORDS: dict[str, int] = {**NUMBER_WORDS_ES, **NUMBER_WORDS_EN}  # English wins ("once" = 1)
 
 
-def parse_number(token: str) -> float | None:
-    """``"6"`` -> 6, ``"six"`` -> 6, ``"twenty-four"`` -> 24, ``"veinte"`` -> 20, else None."""
+def _alt(words: dict[str, int]) -> str:
+    # Longest first so that "twenty-four" wins over "twenty"; whole words only ("un" is not in "Unknown").
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+NUMBER_TOKEN = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_EN)})\b)"
+NUMBER_TOKEN_ES = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_ES)})\b)"
+
+
+def parse_number(token: str, lang: str | None = None) -> float | None:
+    """``"6"`` -> 6, ``"six"`` -> 6, ``"twenty-four"`` -> 24, ``"veinte"`` -> 20, else None.
+
+    Without ``lang`` English words are tried before Spanish ones ("once" is 1, not 11).
+    """
     t = token.strip().lower().replace("\u2011", "-")
     if not t:
         return None
@@ -72,8 +82,10 @@ def parse_number(token: str) -> float | None:
         v = float(t)
         return int(v) if v.is_integer() else v
     t = re.sub(r"\s+", " ", t)
-    if t in NUMBER_WORDS:
-        return NUMBER_WORDS[t]
+    tables = {"en": (NUMBER_WORDS_EN,), "es": (NUMBER_WORDS_ES,)}.get(lang or "", (NUMBER_WORDS_EN, NUMBER_WORDS_ES))
+    for table in tables:
+        if t in table:
+            return table[t]
     return None
 
 
@@ -178,7 +190,7 @@ def parse_date(text: str) -> dt.date | None:
 _AGE_RES = [
     re.compile(rf"\b(?P<n>{NUMBER_TOKEN})\s*[- ]?\s*(?:years?|yrs?|y/o|yo)\b[- ]*(?:old|of age)?", re.IGNORECASE),
     re.compile(rf"\b(?:aged?|age of)\s+(?P<n>{NUMBER_TOKEN})\b", re.IGNORECASE),
-    re.compile(rf"\b(?P<n>{NUMBER_TOKEN})\s*(?:años|anos)\b(?:\s+de\s+edad)?", re.IGNORECASE),
+    re.compile(rf"(?P<n>{NUMBER_TOKEN_ES})\s*(?:años|anos)\b(?:\s+de\s+edad)?", re.IGNORECASE),
 ]
 
 
@@ -383,7 +395,13 @@ def find_quantity(text: str) -> Quantity | None:
             return Quantity(fa * da, "visit", m.start(), m.end())
     m = _TIMES_N_RE.search(t)
     if m:
-        return Quantity(int(m.group("n")), context_unit, m.start(), m.end())
+        # "Trigger point injections x 4": the counted noun is the one before the "x".
+        prev = re.search(r"([A-Za-z][A-Za-z\-]*)\s*$", t[: m.start()])
+        unit = context_unit
+        start = m.start()
+        if prev and singular(prev.group(1)) in COUNT_NOUNS and prev.group(1).lower().endswith("s"):
+            unit, start = singular(prev.group(1)), prev.start(1)
+        return Quantity(int(m.group("n")), unit, start, m.end())
 
     # 5. A counted noun after a number or range ("6 sessions", "12-18 sessions", "14 days rental").
     for m in re.finditer(rf"(?<![\w.\-/#]){_RANGE}(?![\w.%/])", t, re.IGNORECASE):
@@ -458,11 +476,11 @@ def parse_quantity(text: str) -> tuple[float, str] | None:
 # ------------------------------------------------------------------------------------------------ limits
 
 _LIMIT_NOUNS = r"(?:visits?|sessions?|treatments?|injections?|appointments?)"
+_LIMIT_FILLER = r"(?:(?!(?:weeks?|days?|months?|years?|hours?|times?|per|of|over|a|the|and|or|to)\b)[a-z][a-z\-]*\s+)"
 _LIMIT_RE = re.compile(
-    rf"(?:(?P<upto>up to|a maximum of|maximum of|max(?:imum)?\.?|no more than|not to exceed|limited to)\s+)?"
+    rf"(?:(?P<upto>up to|a maximum of|maximum of|max(?:imum)?\.?|no more than|(?:should\s+)?(?:generally\s+)?not\s+(?:to\s+)?exceed|limited to)\s+)?"
     rf"(?:a total of\s+|total of\s+)?"
-    rf"(?P<a>{_NUM})(?:\s*(?:-|to|–)\s*(?P<b>{_NUM}))?\s*(?:[-\s]|additional\s+|supervised\s+|physical therapy\s+|"
-    rf"acupuncture\s+|chiropractic\s+|therapy\s+|PT\s+|office\s+)*(?P<noun>{_LIMIT_NOUNS})\b"
+    rf"(?P<a>{_NUM})(?:\s*(?:-|to|–)\s*(?P<b>{_NUM}))?[-\s]*{_LIMIT_FILLER}{{0,2}}(?P<noun>{_LIMIT_NOUNS})\b"
     rf"(?P<per>\s*(?:per|a|/|each)\s*(?:week|wk|day|month))?",
     re.IGNORECASE,
 )
@@ -487,6 +505,11 @@ def find_limits(text: str) -> list[LimitMatch]:
         if a is None:
             continue
         unit = singular(m.group("noun"))
+        top = b if b is not None else a
+        if top > 100 or (top > 1 and not m.group("noun").lower().endswith("s")):
+            continue  # a year, a page or a drug count, not a number of visits
+        if re.search(r"(?:Page\(?s?\)?|pp?\.|#)\s*:?\s*$", text[max(0, m.start() - 10):m.start()], re.IGNORECASE):
+            continue
         if b is not None:
             lo, hi = int(a), int(b)
         elif m.group("upto"):
@@ -515,3 +538,19 @@ def norm_words(text: str) -> str:
 
 def collapse_ws(text: str) -> str:
     return " ".join(text.split())
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, lower case: equality that ignores spacing, punctuation and hyphenation
+    (a PDF line break can turn "electromyography" into "electro-myography")."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+_SPECIALTY_PLUS = re.compile(
+    r"\s+with\s+(?:an?\s+)?(?:added|sub-?specialty|additional)\s+(?:certification|qualification)s?\s+in\s+", re.IGNORECASE
+)
+
+
+def specialty_value(text: str) -> str:
+    """"Anesthesiology with added qualification in Pain Medicine" -> "Anesthesiology, Pain Medicine"."""
+    return ", ".join(" ".join(p.split()) for p in _SPECIALTY_PLUS.split(text.strip(" .;,")) if p.strip())

@@ -20,7 +20,8 @@ from ..models import Citation
 
 _NONE_CITED_RE = re.compile(
     r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence|no\s+(?:medical\s+)?evidence\s+(?:was\s+)?cited"
-    r"|cited\s+no\s+(?:medical\s+)?evidence|not\s+cite\s+(?:any\s+)?(?:guidelines?|evidence)",
+    r"|cited\s+no\s+(?:medical\s+)?evidence|not\s+cite\s+(?:any\s+)?(?:guidelines?|evidence)"
+    r"|^\s*(?:None|No\s+guidelines?)(?:\s+(?:cited|provided|stated))?\s*\.?\s*$",
     re.IGNORECASE,
 )
 _PREAMBLE_RE = re.compile(
@@ -31,7 +32,9 @@ _PREAMBLE_RE = re.compile(
 _CLAUSE_RE = re.compile(r"\bDecision\s+based\s+on\b\s*", re.IGNORECASE)
 _YEAR_RE = re.compile(r"\b(?:19[89]\d|20[0-4]\d)\b")
 _SECTION_LABEL_RE = re.compile(r"^\s*[,;:]?\s*(?:Section\(?s?\)?|Sections?|Chapter\(?s?\)?)\s*:\s*", re.IGNORECASE)
-_PAGES_LABEL_RE = re.compile(r"\b(?:Page\(s\)|Pages?|pp?\.)\s*:?\s*\d[\d\s,\-–to&and]*", re.IGNORECASE)
+_PAGES_LABEL_RE = re.compile(
+    r"\b(?:Page\(s\)|Pages?|pp?\.)\s*:?\s*\d{1,4}(?:\s*(?:-|–|to|,|and|&)\s*\d{1,4}\b)*", re.IGNORECASE
+)
 _ODG_MARK_RE = re.compile(
     r"Official\s+Disability\s+Guidelines?(?:\s*\(ODG\))?(?:\s+Guidelines?)?|\bODG\b(?:\s+Guidelines?)?",
 )
@@ -40,7 +43,11 @@ _ACOEM_MARK_RE = re.compile(r"\bACOEM\b", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _UPDATED_RE = re.compile(r"\(\s*(?:updated|update|last updated|rev(?:ised)?\.?)\s*:?\s*(?P<date>[^)]*)\)", re.IGNORECASE)
 _EDITION_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\s+Edition\b,?\s*(?:\(?(?P<year>(?:19|20)\d\d)\)?)?,?", re.IGNORECASE)
-_ACUTE_CHRONIC = r"(?:\s*\(\s*Acute\s*(?:&|and)\s*Chronic\s*\))?"
+_ACUTE_CHRONIC = r"(?:\s*\(\s*(?:Acute\s*(?:&|and)\s*Chronic|Chronic|Acute)\s*\))?"
+_GENERIC_CHAPTER_RE = re.compile(
+    r"(?P<name>[A-Z][A-Za-z&/'\-]*(?:[ ,]+(?:&|and|[A-Z][A-Za-z&/'\-]*)){0,6})(?P<word>\s+(?:Chapter|chapter|Section|section))(?![A-Za-z])"
+)
+_PROSE_RE = re.compile(r"^(?:The|This|These|It|Its|No|Not|There|That|MTUS|ACOEM)\b(?:\s+\S+){4,}", re.IGNORECASE)
 _CHAPTER_WORD = r"(?:\s+(?:chapters?|Chapters?|sections?|Sections?))?"
 
 
@@ -96,7 +103,7 @@ def _chapter_regex() -> re.Pattern[str] | None:
     for row in knowledge.odg_chapters():
         for alias in [row.get("canonical", ""), *row.get("aliases", [])]:
             if alias:
-                aliases.append(re.sub(r"\s*\(\s*Acute\s*(?:&|and)\s*Chronic\s*\)", "", alias, flags=re.IGNORECASE))
+                aliases.append(re.sub(r"\s*\(\s*(?:Acute\s*(?:&|and)\s*Chronic|Chronic|Acute)\s*\)", "", alias, flags=re.IGNORECASE))
     if not aliases:
         return None
     aliases = sorted(set(aliases), key=len, reverse=True)
@@ -163,7 +170,10 @@ def parse_guideline_text(text: str) -> tuple[list[ParsedCitation], bool]:
     out: list[ParsedCitation] = []
     clauses = _clauses(text)
     for start, end in clauses:
-        out.extend(_parse_clause(text, start, end))
+        # Each citation's evidence is its whole clause ("MTUS Low Back Complaints 2004, Section(s): ..."),
+        # so that the quote alone re-parses to the same citations (the grounding contract).
+        cs, ce = _trim(text, start, end)
+        out.extend(ParsedCitation(pc.citation, cs, ce) for pc in _parse_clause(text, start, end))
     return out, none_cited and not out
 
 
@@ -242,48 +252,78 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
         if ym:
             year = int(ym.group("y"))
             rest_start += ym.end()
-        # Cross-references like "MTUS - 8 C.C.R. 9792.24.2 (July 28, 2016)" are not topics.
         rest = text[rest_start:seg_end]
-        pages: list[int] = []
-        from ..parse import parse_pages
-
-        pm = _PAGES_LABEL_RE.search(rest)
-        if pm:
-            pages = parse_pages(pm.group(0))
-            rest_topics = rest[: pm.start()]
-        else:
-            rest_topics = rest
-        rest_topics = _SECTION_LABEL_RE.sub("", rest_topics, count=1)
-        rest_topics = re.sub(r",?\s*(?:and|&)?\s*$", "", rest_topics.strip().rstrip(".;,").strip())
-        rest_topics = re.sub(r"^\s*(?:Guidelines?)\b\s*", "", rest_topics)
-        topics = split_topics(rest_topics) if rest_topics.strip(" ,.;:") else []
         c_start, c_end = _trim(text, ds, seg_end)
-        if not topics:
-            topics = [None]  # type: ignore[list-item]
-        for t in topics:
-            src_final = src if src in ("MTUS", "ACOEM", "ODG", "OTHER") else source
-            out.append(ParsedCitation(Citation(source=src_final, document=canon, year=year, topic=t, pages=pages), c_start, c_end))
+        src_final = src if src in ("MTUS", "ACOEM", "ODG", "OTHER") else source
+        for topic, pages in _topic_groups(rest):
+            out.append(ParsedCitation(Citation(source=src_final, document=canon, year=year, topic=topic, pages=pages),
+                                      c_start, c_end))
     return out
+
+
+def _topic_groups(rest: str) -> list[tuple[str | None, list[int]]]:
+    """Section titles with the pages cited for them: each ``Page(s):`` belongs to the titles before it
+    ("Anti-inflammatory medications, Page(s): 22, and NSAIDs (...), Page(s): 67-68")."""
+    from ..parse import parse_pages
+
+    groups: list[tuple[str, list[int]]] = []
+    pos = 0
+    for pm in _PAGES_LABEL_RE.finditer(rest):
+        groups.append((rest[pos:pm.start()], parse_pages(pm.group(0))))
+        pos = pm.end()
+    tail = rest[pos:]
+    if tail.strip(" ,.;:") or not groups:
+        groups.append((tail, []))
+    out: list[tuple[str | None, list[int]]] = []
+    for chunk, pages in groups:
+        chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
+        chunk = re.sub(r"^\s*[,;]?\s*(?:and|&)?\s*", "", chunk)
+        chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
+        chunk = re.sub(r",?\s*(?:and|&)?\s*$", "", chunk.strip().rstrip(".;,").strip())
+        chunk = re.sub(r"^\s*(?:Guidelines?)\b\s*", "", chunk)
+        topics = split_topics(chunk) if chunk.strip(" ,.;:") else []
+        if not topics:
+            if pages and out and out[-1][1] == []:
+                out[-1] = (out[-1][0], pages)  # "Section(s): X. Page(s): 60": pages of the titles before
+            else:
+                out.append((None, pages))
+            continue
+        out.extend((t, pages) for t in topics)
+    return out
+
+
+_ACOEM_LEAD_RE = re.compile(
+    r"^.*?\bACOEM\b\)?\s*(?:(?:Occupational\s+Medicine\s+)?Practice\s+Guidelines?)?", re.IGNORECASE
+)
 
 
 def _parse_acoem(text: str, start: int, end: int) -> list[ParsedCitation]:
-    seg = text[start:end]
-    m = _ACOEM_MARK_RE.search(seg)
-    inner_start = start + (m.end() if m else 0)
-    cits = _parse_mtus(text, inner_start, end, source="ACOEM")
-    out = []
-    for pc in cits:
-        c = pc.citation
-        doc = c.document
-        if doc and knowledge.title_key(doc) in ("practice guidelines", "guidelines", "occupational medicine practice guidelines"):
-            doc = "Occupational Medicine Practice Guidelines"
-        out.append(ParsedCitation(c.model_copy(update={"source": "ACOEM", "document": doc}), pc.start, pc.end))
-    if not out:
-        s, e = _trim(text, start, end)
-        year = _YEAR_RE.search(text[s:e])
-        out.append(ParsedCitation(Citation(source="ACOEM", document="Occupational Medicine Practice Guidelines",
-                                           year=int(year.group(0)) if year else None), s, e))
-    return out
+    """ACOEM cited outside the MTUS: "ACOEM Practice Guidelines, 3rd Edition (2011), <chapter>, <section>".
+
+    The chapter is the document; "Chapter 7" style numbers and the edition are locators, not names.
+    """
+    from ..parse import parse_pages
+
+    s, e = _trim(text, start, end)
+    seg = text[s:e]
+    lead = _ACOEM_LEAD_RE.match(seg)
+    body = seg[lead.end():] if lead else seg
+    year = None
+    em = re.search(r"\(\s*((?:19|20)\d\d)\s*\)|\b((?:19|20)\d\d)\b", body)
+    if em:
+        year = int(em.group(1) or em.group(2))
+    body = re.sub(r"\b\d{1,2}(?:st|nd|rd|th)\s+Edition\b", " ", body, flags=re.IGNORECASE)
+    body = re.sub(r"\(\s*(?:19|20)\d\d\s*\)|\b(?:19|20)\d\d\b", " ", body)
+    pages: list[int] = []
+    pm = _PAGES_LABEL_RE.search(body)
+    if pm:
+        pages = parse_pages(pm.group(0))
+        body = body[: pm.start()] + body[pm.end():]
+    parts = [p.strip(" .;:") for p in split_topics(body)]
+    parts = [p for p in parts if p and not re.fullmatch(r"(?:Chapter|Ch\.?)\s*\d+[A-Za-z]?", p, re.IGNORECASE)]
+    document = parts[0] if parts else "Occupational Medicine Practice Guidelines"
+    topics: list[str | None] = parts[1:] or [None]  # type: ignore[list-item]
+    return [ParsedCitation(Citation(source="ACOEM", document=document, year=year, topic=t, pages=pages), s, e) for t in topics]
 
 
 def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
@@ -296,7 +336,7 @@ def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
     if other_cut:
         out.extend(_parse_other(text, start + other_cut.end(), end))
     main = text[start:main_end]
-    if _ACOEM_MARK_RE.match(main.strip()) and not _ODG_MARK_RE.search(main):
+    if _ACOEM_MARK_RE.search(main) and not _ODG_MARK_RE.search(main):
         return _parse_acoem(text, start, main_end) + out
     marks = list(_ODG_MARK_RE.finditer(main))
     chapter_rx = _chapter_regex()
@@ -361,10 +401,18 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
     work = work.strip(" ,.;:-–")
     if not work:
         return [ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
+    if _PROSE_RE.match(work) and not (_chapter_regex() and _chapter_regex().match(work)):
+        return []  # a sentence of commentary inside the guideline line, not a citation
     chapter_rx = _chapter_regex()
     chapters: list[str] = []
     pos = 0
     plural = False
+    gm = _GENERIC_CHAPTER_RE.match(work)
+    if gm and not (chapter_rx and chapter_rx.match(work)):
+        # A chapter we do not know by name, recognisable by the word "Chapter"/"section" after it.
+        chapters.append(gm.group("name") + gm.group("word"))
+        pos = gm.end()
+        chapter_rx = None
     while chapter_rx is not None:
         m = chapter_rx.match(work, pos)
         if not m:

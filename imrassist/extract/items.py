@@ -13,15 +13,31 @@ from dataclasses import dataclass, field
 
 from ..letter import Letter
 from ..models import Citation, Evidence, Extracted, Item, Limit, Span
-from ..parse import find_limits, find_quantity, parse_number
+from ..parse import NUMBER_TOKEN, find_limits, find_quantity, number_to_words, parse_number, parse_quantity
 from .citations import parse_guideline_text
 
+# Labels of the per-item blocks, in any layout: who relied on which guideline, and the rationale.
+# The CA/reviewer labels are recognised by their parts ("guideline" + who), not by one fixed wording.
 _LABEL_RE = re.compile(
-    r"^(?P<label>Claims\s+Administrator\s+guidelines?|MAXIMUS\s+guidelines?|Expert\s+Reviewer\s+guidelines?"
-    r"|IMR\s+guidelines?|Decision\s+rationale|Rationale(?:\s+for\s+the\s+decision)?)\s*:\s*",
+    r"^(?P<label>"
+    r"(?:(?:Medical\s+(?:Treatment\s+)?)?Guidelines?(?:\(s\))?\s+(?:cited|used|relied\s+(?:up)?on|applied)\s+by\s+the\s+)?"
+    r"(?:Claims\s+Administrator|MAXIMUS|Expert\s+Reviewer|Professional\s+Reviewer|IMR\s+Reviewer|Reviewer|IMR)"
+    r"(?:'s)?(?:\s+(?:guidelines?(?:\(s\))?|citations?))?"
+    r"|Decision\s+rationale|Rationale(?:\s+for\s+(?:the\s+)?decision)?|Explanation|Reasons?\s+for\s+(?:the\s+)?decision"
+    r"|Basis\s+for\s+(?:the\s+)?decision|Why)\s*:\s*",
     re.IGNORECASE,
 )
 _DECISION_LINE_RE = re.compile(r"^(?P<head>.*\S)\s*:\s*(?P<dec>Upheld|Overturned)\s*\.?\s*$", re.IGNORECASE)
+# "Finding: Upheld" on its own line, deciding the item named on the line before.
+_FINDING_LINE_RE = re.compile(
+    r"^(?:IMR\s+)?(?:Finding|Decision|Determination|Outcome|Result|Final\s+Determination)\s*:\s*(?P<dec>Upheld|Overturned)\b",
+    re.IGNORECASE,
+)
+# "Requested Service 1: X", "Issue 2. X", "Item 3 - X": the enumerating prefix of an item header.
+_ITEM_PREFIX_RE = re.compile(
+    r"^(?:(?:Requested|Disputed|Treatment)\s+)?(?:Service|Item|Issue|Request|Treatment)s?\s*(?:#\s*)?(?P<n>\d{1,2})\s*[:.)\-]\s*",
+    re.IGNORECASE,
+)
 _DETERMINED_RE = re.compile(
     r"(?:has\s+)?determined\s+(?:that\s+)?the\s+request\s+for\s+(?P<t>.+?)\s+(?:is|was)\s+(?P<neg>not\s*)?"
     r"medically\s+necessary(?:\s+and\s+appropriate)?",
@@ -79,54 +95,120 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _label_kind(label: str) -> str:
-    low = label.lower()
-    if low.startswith("claims"):
+    low = " ".join(label.lower().split())
+    if "claims administrator" in low:
         return "ca"
-    if low.startswith("decision rationale") or low.startswith("rationale"):
+    if low == "why":
+        return "why"
+    if any(w in low for w in ("rationale", "explanation", "reason", "basis")):
         return "rationale"
     return "maximus"
 
 
+def _decision_region(letter: Letter) -> tuple[int, int]:
+    """Where items are decided: the decisions section, else the list of issues (whose discussion, in
+    later sections, is attached per issue), else the whole letter."""
+    for name in ("decisions", "issues"):
+        sec = letter.section(name)
+        if sec:
+            return sec.start, sec.end
+    return 0, len(letter.text)
+
+
 def find_blocks(letter: Letter) -> list[_Block]:
-    """Item blocks in the decisions section (or in the whole letter when it has no such section)."""
+    """Item blocks: a decided header followed by its labelled parts, in letter order."""
     text = letter.text
-    sec = letter.section("decisions")
-    start, end = (sec.start, sec.end) if sec else (0, len(text))
+    start, end = _decision_region(letter)
     blocks: list[_Block] = []
-    pending: list[tuple[int, int]] = []  # non-label lines after a rationale that may begin the next header
+    pending: list[tuple[int, int]] = []  # lines not yet attributed (a header that precedes its decision)
     for ls, le in _lines(text, start, end):
         line = text[ls:le]
         lm = _LABEL_RE.match(line)
-        dm = _DECISION_LINE_RE.match(line) if not lm else None
-        if dm and len(dm.group("head")) <= 600:
+        if lm and len(lm.group("label")) <= 80 and not _DECISION_LINE_RE.match(line[lm.end():] + ""):
+            if blocks:
+                kind = _label_kind(lm.group("label"))
+                blocks[-1].fields.setdefault(kind, []).append((ls + lm.end(), le))
+                blocks[-1].last = kind
+                blocks[-1].end = le
+            pending = []
+            continue
+        fm = _FINDING_LINE_RE.match(line)
+        if fm and pending:
+            hs, he = pending[-1]
+            blocks.append(_Block((hs, he), fm.group("dec").lower(), (ls + fm.start("dec"), ls + fm.end("dec")), end=le))
+            pending = []
+            continue
+        dm = _DECISION_LINE_RE.match(line)
+        if dm and len(dm.group("head")) <= 600 and not _FINDING_LINE_RE.match(line):
             head_start = ls
             # A header whose first sentences sat on earlier paragraphs ("X was the original request.").
             if blocks and blocks[-1].last == "rationale":
                 rat = blocks[-1].fields["rationale"]
                 while len(rat) > 1 and _ORIGINAL_RE.search(text[rat[-1][0]:rat[-1][1]]):
                     head_start = rat.pop()[0]
-            elif pending and not blocks:
-                head_start = pending[0][0]
             pending = []
             blocks.append(_Block((head_start, ls + dm.end("head")), dm.group("dec").lower(),
                                  (ls + dm.start("dec"), ls + dm.end("dec")), end=le))
             continue
-        if lm:
-            if not blocks:
-                continue
-            kind = _label_kind(lm.group("label"))
-            blocks[-1].fields.setdefault(kind, []).append((ls + lm.end(), le))
-            blocks[-1].last = kind
-            blocks[-1].end = le
-            continue
         if _INTRO_RE.match(line):
             continue
-        if blocks and blocks[-1].last:
+        if blocks and blocks[-1].last and blocks[-1].last != "why" and not _ITEM_PREFIX_RE.match(line):
             blocks[-1].fields[blocks[-1].last].append((ls, le))
             blocks[-1].end = le
         else:
             pending.append((ls, le))
+    _attach_issue_sections(letter, blocks)
     return blocks
+
+
+def _attach_issue_sections(letter: Letter, blocks: list[_Block]) -> None:
+    """Layouts that list the decisions first and discuss each issue later, section by section
+    ("Issue 1. ..." under the guidelines and rationale headings): give each block its parts."""
+    if not blocks or all(b.fields.get("rationale") for b in blocks):
+        return
+    text = letter.text
+    for sec_name, default_kind in (("guidelines", "maximus"), ("rationale", "rationale")):
+        sec = letter.section(sec_name)
+        if not sec:
+            continue
+        segments = _issue_segments(text, sec.start, sec.end, len(blocks))
+        for idx, (ss, se) in segments.items():
+            if idx >= len(blocks):
+                continue
+            b = blocks[idx]
+            current = default_kind if sec_name == "rationale" else None
+            for ls, le in _lines(text, ss, se):
+                lm = _LABEL_RE.match(text[ls:le])
+                if lm:
+                    current = _label_kind(lm.group("label"))
+                    if current != "why":
+                        b.fields.setdefault(current, []).append((ls + lm.end(), le))
+                    continue
+                if current and current != "why":
+                    b.fields.setdefault(current, []).append((ls, le))
+            b.end = max(b.end, se)
+
+
+def _issue_segments(text: str, start: int, end: int, n_blocks: int) -> dict[int, tuple[int, int]]:
+    marks: list[tuple[int, int, int]] = []  # (issue index, marker start, content start)
+    for ls, le in _lines(text, start, end):
+        m = _ITEM_PREFIX_RE.match(text[ls:le]) or re.match(r"^(?P<n>\d{1,2})[.)]\s+", text[ls:le])
+        if m:
+            n = int(m.group("n")) - 1
+            if 0 <= n < n_blocks:
+                marks.append((n, ls, ls + m.end()))
+    if not marks and n_blocks == 1:
+        return {0: (start, end)}
+    out: dict[int, tuple[int, int]] = {}
+    for i, (n, ms, cs) in enumerate(marks):
+        seg_end = marks[i + 1][1] if i + 1 < len(marks) else end
+        # A marker line that only names the issue ("Issue 1. Physical therapy ...") is not content.
+        nl = text.find("\n", cs, seg_end)
+        first_line = text[cs:nl if nl != -1 else seg_end]
+        content_start = cs if _LABEL_RE.search(first_line) or len(first_line) > 160 else (nl + 1 if nl != -1 else seg_end)
+        if n not in out:
+            out[n] = (content_start, seg_end)
+    return out
 
 
 def _span_text(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -142,7 +224,7 @@ def _treatment_from_header(text: str, hs: int, he: int) -> tuple[tuple[int, int]
     if intro and intro.end() < len(header):
         hs += intro.end()
         header = text[hs:he]
-    enum = _ENUM_RE.match(header)
+    enum = _ITEM_PREFIX_RE.match(header) or _ENUM_RE.match(header)
     if enum and enum.end() < len(header):
         hs += enum.end()
         header = text[hs:he]
@@ -190,12 +272,25 @@ _LIMIT_NEG = re.compile(
     r"|received|additional|already|exceed|approved|certified|\bmore\b|documented|had\s+\d|has\s+had|status\s+post",
     re.IGNORECASE,
 )
-_SCHEDULE_AFTER = re.compile(r"^\s*(?:over|within|in)\s+(?:a\s+)?(?:\d+|[a-z]+)(?:\s*(?:-|to)\s*\d+)?\s*(?:weeks?|months?|days?)", re.IGNORECASE)
+_SCHEDULE_AFTER = re.compile(
+    rf"^\s*(?:over|within|in)\s+(?:a\s+)?(?:{NUMBER_TOKEN})(?:\s*(?:-|to)\s*(?:{NUMBER_TOKEN}))?\s*(?:weeks?|months?|days?)", re.IGNORECASE
+)
 
 
-def select_limit(text: str) -> tuple[Limit, tuple[int, int]] | None:
-    """The guideline limit a rationale quotes: the first count of visits/sessions/treatments that reads as
-    a guideline's allowance (cue words before it, or "over N weeks" after), not as the request or past care."""
+_APPLIED_RE = re.compile(
+    r"allow|total|maximum|max\b|limit|within|beyond|exceed|guideline|recommend|cap\b|more\s+than|up\s+to", re.IGNORECASE
+)
+_GENERIC_WORDS = {
+    "visits", "visit", "weeks", "week", "sessions", "session", "treatment", "treatments", "therapy", "physical",
+    "guidelines", "guideline", "recommend", "recommends", "recommended", "suggest", "suggests", "allow", "allows",
+    "initial", "trial", "total", "evidence", "objective", "functional", "improvement", "chronic", "patient",
+    "worker", "employee", "applicant", "request", "requested", "medically", "necessary", "documented", "there",
+    "these", "their", "which", "would", "should", "after", "before", "about", "other", "within", "beyond",
+}
+
+
+def _limit_candidates(text: str) -> list:
+    out = []
     for lm in find_limits(text):
         if lm.per_period:
             continue
@@ -211,8 +306,67 @@ def select_limit(text: str) -> tuple[Limit, tuple[int, int]] | None:
         if re.search(r"^\s*(?:of\s+)?(?:prior|previous|completed|authorized|attended|to date|so far)", after, re.IGNORECASE):
             continue
         if schedule or _LIMIT_CUE.search(before[-160:]):
-            return Limit(min=lm.min, max=lm.max, unit=lm.unit), (lm.start, lm.end)
-    return None
+            out.append(lm)
+    return out
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{5,}", text.lower()) if w not in _GENERIC_WORDS}
+
+
+def select_limit(text: str) -> tuple[Limit, tuple[int, int]] | None:
+    """The guideline limit a rationale quotes, per GOLD_FORMAT: the one it applies to this worker, else the first.
+
+    Candidates are counts of visits/sessions/treatments that read as a guideline's allowance (cue words
+    before, or "over N weeks" after), not as the request or past care. A candidate is the applied one when
+    the rationale comes back to its number in a sentence about allowances ("within the 18 visits allowed"),
+    or when the condition it is quoted for is the one the rationale says this worker has.
+    """
+    cands = _limit_candidates(text)
+    if not cands:
+        return None
+    chosen = cands[0]
+    if len(cands) > 1:
+        positions = {(c.start, c.end) for c in find_limits(text)}
+        applied = []
+        for c in cands:
+            n = c.max
+            words = [str(n), number_to_words(n)] if n is not None else []
+            rx = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, words))})[-\s]+(?:\w+[-\s]+)?{c.unit}s?\b", re.IGNORECASE)
+            for m in rx.finditer(text, c.end):
+                if any(s <= m.start() < e for s, e in positions if (s, e) != (c.start, c.end) and s >= c.end and s <= m.start() < e
+                       and _is_candidate_at(cands, s)):
+                    continue
+                sent_s = text.rfind(". ", 0, m.start()) + 1
+                sent_e = text.find(". ", m.end())
+                sentence = text[sent_s: len(text) if sent_e == -1 else sent_e]
+                if _APPLIED_RE.search(sentence) and not _is_candidate_at(cands, m.start()):
+                    applied.append(c)
+                    break
+        if len(applied) == 1:
+            chosen = applied[0]
+        else:
+            # The condition named before each candidate vs what the rationale says about this worker.
+            worker = " ".join(
+                sent for sent in re.split(r"(?<=[.;])\s+", text)
+                if re.search(r"\b(?:this|the)\s+(?:worker|patient|employee|applicant|claimant|injured)|diagnos", sent, re.IGNORECASE)
+                and not any(c.start >= text.find(sent) and c.end <= text.find(sent) + len(sent) for c in cands)
+            )
+            wwords = _content_words(worker)
+            matches = []
+            prev_end = 0
+            for c in cands:
+                cond = text[max(prev_end, text.rfind(". ", 0, c.start) + 1):c.start]
+                if _content_words(cond) & wwords:
+                    matches.append(c)
+                prev_end = c.end
+            if len(matches) == 1:
+                chosen = matches[0]
+    return Limit(min=chosen.min, max=chosen.max, unit=chosen.unit), (chosen.start, chosen.end)
+
+
+def _is_candidate_at(cands: list, pos: int) -> bool:
+    return any(c.start <= pos < c.end for c in cands)
 
 
 def conclusion(text: str) -> tuple[bool, tuple[int, int]] | None:
@@ -244,14 +398,7 @@ def extract_items(letter: Letter) -> list[Item]:
         t_span, o_span, a_span = _treatment_from_header(text, hs, he)
         t_span = _strip_span(text, t_span)
         treatment_text = " ".join(text[t_span[0]:t_span[1]].split())
-        q = find_quantity(treatment_text)
-        quantity = unit = None
-        if q:
-            # Map the quantity's position inside the collapsed treatment text back to the letter.
-            qs, qe = _map_collapsed(text, t_span, q.start, q.end)
-            ev = letter.evidence(qs, qe)
-            quantity = Extracted[float](value=q.amount, evidence=ev)
-            unit = Extracted[str](value=q.unit, evidence=ev)
+        quantity, unit = _quantity(letter, text, t_span, treatment_text)
         rationale_spans = b.fields.get("rationale")
         rat = _span_text(text, rationale_spans) if rationale_spans else None
         limit = mn = rationale = None
@@ -305,13 +452,7 @@ def _determined_items(letter: Letter) -> list[Item]:
             continue
         seen.add(key)
         decision = "upheld" if m.group("neg") else "overturned"
-        q = find_quantity(name)
-        quantity = unit = None
-        if q:
-            qs, qe = _map_collapsed(text, t_span, q.start, q.end)
-            ev = letter.evidence(qs, qe)
-            quantity = Extracted[float](value=q.amount, evidence=ev)
-            unit = Extracted[str](value=q.unit, evidence=ev)
+        quantity, unit = _quantity(letter, text, t_span, name)
         items.append(
             Item(
                 treatment=Extracted[str](value=name, evidence=letter.evidence(*t_span)),
@@ -322,6 +463,19 @@ def _determined_items(letter: Letter) -> list[Item]:
             )
         )
     return items
+
+
+def _quantity(letter: Letter, text: str, t_span: tuple[int, int], treatment_text: str):
+    """Quantity and unit with evidence: the amount's own words, or the whole treatment when the unit
+    comes from elsewhere in it ("Massage x 8 sessions" -> the quote must show "sessions" too)."""
+    q = find_quantity(treatment_text)
+    if not q:
+        return None, None
+    qs, qe = _map_collapsed(text, t_span, q.start, q.end)
+    ev = letter.evidence(qs, qe)
+    if parse_quantity(text[qs:qe]) != (q.amount, q.unit):
+        ev = letter.evidence(*t_span)
+    return Extracted[float](value=q.amount, evidence=ev), Extracted[str](value=q.unit, evidence=ev)
 
 
 def _opt(letter: Letter, text: str, span: tuple[int, int] | None) -> Extracted[str] | None:

@@ -24,22 +24,24 @@ from ..models import (
     UROutcome,
     Worker,
 )
-from ..parse import SEX_RE, find_age, find_dates, parse_number, parse_sex
+from ..parse import SEX_RE, find_age, find_dates, parse_number, parse_sex, specialty_value
 from .items import extract_items
 
 # ------------------------------------------------------------------------------------------------- header
 
 _HEADER_FIELDS = {
-    "assigned": r"Date\s+Assigned",
+    "assigned": r"Date\s+Assigned|(?:Case\s+)?Assigned\s+to\s+(?:the\s+)?Reviewer|Assignment\s+Date",
     "injury": r"Date\s+of\s+Injury|DOI",
-    "determination": r"(?<!UR\s)(?<!Review\s)(?:Final\s+)?(?:Decision|Determination)\s+Date|Date\s+of\s+(?:Final\s+)?(?:Decision|Determination)",
+    "determination": r"(?<!UR\s)(?<!Review\s)(?:Final\s+)?(?:Decision|Determination)\s+(?:Date|Issued)|Date\s+of\s+(?:Final\s+)?(?:Decision|Determination)",
     "ur_decision": r"UR\s+(?:Denial\s+|Decision\s+|Determination\s+)?Date|Utilization\s+Review\s+(?:Denial\s+)?Date",
     "application_received": r"Application\s+Received(?:\s+Date)?|Date\s+Application\s+Received|IMR\s+Application\s+Received",
 }
 _HEADER_RES = {k: re.compile(rf"\b(?:{v})\s*:?\s*", re.IGNORECASE) for k, v in _HEADER_FIELDS.items()}
 _CASE_RE = re.compile(r"\b(?:IMR\s+)?Case\s+(?:Number|No\.?|#)\s*:?\s*(?P<v>[A-Z]{1,4}\d{2}-\d{4,8})\b", re.IGNORECASE)
 _CASE_BARE_RE = re.compile(r"\b(?:CM|IMR)\d{2}-\d{5,8}\b")
-_PRIORITY_RE = re.compile(r"\bPriority\s*:?\s*(?P<v>Standard|Expedited|Regular|Urgent)\b", re.IGNORECASE)
+_PRIORITY_RE = re.compile(r"\b(?:Priority|Review\s+Type|Type\s+of\s+Review)\s*:?\s*(?P<v>Standard|Expedited|Regular|Urgent)\b", re.IGNORECASE)
+_AGE_LABEL_RE = re.compile(r"\bAge\s*:\s*(?P<v>\d{1,3})\b", re.IGNORECASE)
+_SEX_LABEL_RE = re.compile(r"\b(?:Sex|Gender)\s*:\s*(?P<v>Male|Female|M|F)\b", re.IGNORECASE)
 
 
 def _header_region(letter: Letter) -> tuple[int, int]:
@@ -131,6 +133,21 @@ def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], *, 
 
 def _worker(letter: Letter) -> Worker:
     text = letter.text
+    am, sm = _AGE_LABEL_RE.search(text), _SEX_LABEL_RE.search(text)
+    if am:
+        age = Extracted[int](value=int(am.group("v")), evidence=letter.evidence(am.start("v"), am.end("v")))
+        sex = None
+        if sm:
+            word = sm.group("v").lower()
+            sex = Extracted(value="male" if word.startswith("m") else "female", evidence=letter.evidence(sm.start("v"), sm.end("v")))
+        if sex is None:
+            sex = _worker_free_text(letter).sex
+        return Worker(age=age, sex=sex)
+    return _worker_free_text(letter)
+
+
+def _worker_free_text(letter: Letter) -> Worker:
+    text = letter.text
     regions = [_summary_region(letter), (0, len(text))]
     for rs, re_ in regions:
         hit = find_age(text[rs:re_])
@@ -156,11 +173,14 @@ def _worker(letter: Letter) -> Worker:
 _LICENSE_LABEL = re.compile(r"State\(?s?\)?\s+of\s+Licen[sc]ure\s*:\s*", re.IGNORECASE)
 _SPECIALTY_LABEL = re.compile(r"(?:Certification\(?s?\)?\s*/\s*Specialty|Specialty|Board\s+Certification\(?s?\)?)\s*:\s*", re.IGNORECASE)
 _BOARD_RE = re.compile(
-    r"Board[-\s]+Certified\s+in\s+(?P<v>.+?)(?=,?\s+(?:and\s+)?(?:is|holds|has|who|was|with)\b|,?\s+and\s+licensed|[.;]|$)",
+    r"(?:Board[-\s]+Certified|(?:holds|has|with)\s+(?:a\s+)?(?:board\s+)?certification)\s+in\s+(?P<v>.+?)(?=,?\s+(?:and\s+)?(?:is|holds|has|who|was|with)\b|,?\s+and\s+licensed|[.;]|$)"
+    r"(?:\s+with\s+(?:an?\s+)?(?:added|sub-?specialty|additional)\s+(?:certification|qualification)s?\s+in\s+(?P<v2>.+?)"
+    r"(?=,?\s+(?:and\s+)?(?:is|holds|has|who|was)\b|,?\s+and\s+licensed|[.;,]|$))?",
     re.IGNORECASE,
 )
 _LICENSED_RE = re.compile(
-    r"licen[sc](?:ed|es?)\s+to\s+practice\s+(?:medicine\s+)?in\s+(?:the\s+states?\s+of\s+)?(?P<v>[^.;\n]+?)(?=,\s+(?:and\s+)?(?:is|has|who)\b|[.;\n]|$)",
+    r"licen[sc](?:ed|es?)\s+(?:to\s+practice\s+(?:medicine\s+)?)?in\s+(?:the\s+states?\s+of\s+)?(?P<v>[^.;\n]+?)"
+    r"(?=,\s+(?:and\s+)?(?:is|has|who|with)\b|,?\s+with\b|[.;\n]|$)",
     re.IGNORECASE,
 )
 _YEARS_RE = re.compile(rf"(?:more\s+than|over|at\s+least|a\s+minimum\s+of)\s+(?P<n>\w+(?:-\w+)?)\s+years", re.IGNORECASE)
@@ -172,15 +192,16 @@ def _states_in(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
     table = knowledge.states()
     text = letter.text
     out: list[Extracted[str]] = []
-    for m in re.finditer(r"[A-Za-z][A-Za-z .]*[A-Za-z]", text[start:end]):
-        chunk = m.group(0)
-        # A chunk may hold "New York and Texas": split on "and".
-        for part in re.finditer(r"[A-Za-z][A-Za-z .]*?[A-Za-z](?=\s+and\s+|$)", chunk):
-            name = part.group(0).strip()
+    # Split on commas, "and", "&" and slashes; each part should name a state ("New York and Texas").
+    pos = start
+    for part in re.split(r"(\s*(?:,|;|/|&|\band\b)\s*)", text[start:end]):
+        name = part.strip(" .")
+        if name and not re.fullmatch(r"\s*(?:,|;|/|&|\band\b)\s*", part):
             canon = table.get(name.lower()) if table else (name if name[:1].isupper() else None)
             if canon:
-                s = start + m.start() + part.start()
+                s = pos + (len(part) - len(part.lstrip()))
                 out.append(Extracted[str](value=canon, evidence=letter.evidence(s, s + len(name))))
+        pos += len(part)
     return out
 
 
@@ -210,7 +231,9 @@ def _reviewer(letter: Letter) -> Reviewer:
             else:
                 m = _BOARD_RE.search(text, rs, re_)
                 if m:
-                    specialty = Extracted[str](value=" ".join(m.group("v").split()), evidence=letter.evidence(m.start("v"), m.end("v")))
+                    end_ = m.end("v2") if m.group("v2") else m.end("v")
+                    specialty = Extracted[str](value=specialty_value(text[m.start("v"):end_]),
+                                               evidence=letter.evidence(m.start("v"), end_))
         if not states:
             m = _LICENSE_LABEL.search(text, rs, re_)
             if m:
