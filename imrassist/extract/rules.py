@@ -66,6 +66,38 @@ def _labelled_date(letter: Letter, key: str, region: tuple[int, int]) -> Extract
     return None
 
 
+_ANY_LABEL_DATE_RE = re.compile(r"(?P<label>(?:[A-Za-z/().']+\s+){0,5}[A-Za-z/().']+)\s*:\s*")
+
+
+def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[str, Extracted[dt.date]]:
+    """Header dates under labels we have not seen verbatim ("Date of UR Decision:", "IMR Assignment
+    Date:"): classify each "<label>: <date>" pair by the words of its label."""
+    text = letter.text
+    out: dict[str, Extracted[dt.date]] = {}
+    for m in _ANY_LABEL_DATE_RE.finditer(text, region[0], region[1]):
+        ds = find_dates(text[m.end(): m.end() + 25])
+        if not ds or ds[0].start != 0:
+            continue
+        label = m.group("label").lower()
+        words = set(re.findall(r"[a-z]+", label))
+        if {"injury", "doi"} & words:
+            role = "injury"
+        elif ({"ur", "utilization"} & words) or "denial" in words:
+            role = "ur_decision"
+        elif "application" in words or "received" in words or "filed" in words:
+            role = "application_received"
+        elif {"assigned", "assignment"} & words:
+            role = "assigned"
+        elif {"decision", "determination", "issued", "dated", "mailed"} & words:
+            role = "determination"
+        else:
+            continue
+        if role not in out:
+            d = ds[0]
+            out[role] = Extracted[dt.date](value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ dates
 
 _INJURY_CUE = re.compile(
@@ -360,6 +392,9 @@ def extract_rules(letter: Letter) -> CaseRecord:
         priority = Extracted(value=value, evidence=letter.evidence(pm.start("v"), pm.end("v")))
 
     dates = {k: _labelled_date(letter, k, region) for k in _HEADER_FIELDS}
+    for role, value in _classified_header_dates(letter, region).items():
+        if dates.get(role) is None:
+            dates[role] = value
     summary_region = _summary_region(letter)
     if dates["injury"] is None:
         dates["injury"] = _cue_date(letter, summary_region, _INJURY_CUE) or _cue_date(letter, (0, len(text)), _INJURY_CUE)
