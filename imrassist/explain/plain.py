@@ -1,0 +1,310 @@
+"""Small plain-language helpers shared by the explanation and the report: dates in words, numbers,
+treatment names a worker can read, glossary glosses, and the numbers a record can vouch for."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from ..models import CaseRecord, Extracted, Item
+from .phrases import COMMON_WORDS, DISPENSE_FORMS, MAX_GLOSSES_PER_ITEM, PHRASES, SECONDARY_TERMS
+
+# ------------------------------------------------------------------------------------------- numbers
+
+
+def num(x: float | int) -> str:
+    """6.0 -> "6", 0.5 -> "0.5"."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def date_words(d: _dt.date, lang: str = "en") -> str:
+    """``December 27, 2013`` / ``27 de diciembre de 2013``."""
+    p = PHRASES[lang]
+    return p["date"].format(month=p["months"][d.month - 1], day=d.day, year=d.year)
+
+
+def join_words(parts: list[str], lang: str = "en") -> str:
+    conj = PHRASES[lang]["and"]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + f" {conj} " + parts[-1]
+
+
+def unit_words(unit: str | None, n: float | None, lang: str = "en") -> str:
+    """Plural-aware unit name; an unknown unit is returned as the letter wrote it."""
+    if not unit:
+        return ""
+    key = unit.strip().lower().rstrip("s") if unit.strip().lower() not in ("days",) else "day"
+    table = PHRASES[lang]["units"]
+    if key in table:
+        sg, pl = table[key]
+        return sg if n is not None and float(n) == 1 else pl
+    return unit
+
+
+# ------------------------------------------------------------------------------------------- glossary
+
+
+@dataclass(frozen=True)
+class GlossTerm:
+    term: str
+    pattern: re.Pattern[str]
+    length: int
+    en: str
+    es: str
+    secondary: bool
+
+
+@lru_cache(maxsize=1)
+def gloss_terms() -> tuple[GlossTerm, ...]:
+    """Glossary spellings, longest first (knowledge/glossary.json)."""
+    try:
+        from ..knowledge import glossary
+    except Exception:  # noqa: BLE001 - an explanation without glosses is still an explanation
+        return ()
+    out: list[GlossTerm] = []
+    for row in glossary():
+        en, es = row.get("en"), row.get("es")
+        if not en or not es:
+            continue
+        for spelling in row.get("match") or [row.get("term", "")]:
+            if not spelling:
+                continue
+            rx = re.compile(r"(?<![\w/-])" + re.escape(spelling) + r"(?![\w/-])", re.IGNORECASE)
+            out.append(GlossTerm(row.get("term", spelling), rx, len(spelling), en, es,
+                                 row.get("term", spelling) in SECONDARY_TERMS))
+    out.sort(key=lambda g: -g.length)
+    return tuple(out)
+
+
+# Words after a matched term that belong to it ("TENS unit", "bone scan"): the gloss goes after them.
+_TRAILING_NOUN = re.compile(r"(?:(?:s\b)?\s+(?:units?|scans?|stud(?:y|ies)|tests?|testing|treatments?|"
+                            r"therapy|sessions?|visits?|injections?|machines?|programs?)\b)*(?:s\b)?",
+                            re.IGNORECASE)
+
+
+def add_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_PER_ITEM) -> str:
+    """Insert "(gloss)" after up to ``limit`` glossary terms in ``name``; each term once per text (``used``)."""
+    out, _ = find_glosses(name, lang, used, limit)
+    return out
+
+
+def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_PER_ITEM
+                 ) -> tuple[str, list[tuple[str, str]]]:
+    """``name`` with "(gloss)" inserted, and the ``(term as written, gloss)`` pairs chosen."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, int, GlossTerm]] = []
+    for g in gloss_terms():  # longest spellings first, so a term's jargon form wins over its plain one
+        for m in g.pattern.finditer(name):
+            a, b = m.span()
+            if any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+            found.append((a, b, g))
+    longest: dict[str, int] = {}
+    for a, b, g in found:
+        longest[g.term] = max(longest.get(g.term, 0), b - a)
+    found = [(a, b, g) for a, b, g in found if b - a == longest[g.term]]
+    # primary terms first, then context terms; within each, by position
+    found.sort(key=lambda t: (t[2].secondary, t[0]))
+    chosen: list[tuple[int, int, GlossTerm]] = []
+    terms_here: set[str] = set()
+    for a, b, g in found:
+        if len(chosen) >= limit:
+            break
+        if g.term in used or g.term in terms_here:
+            continue
+        if g.secondary and any(not c[2].secondary for c in chosen) and len(chosen) >= 1:
+            continue  # one thing glossed is enough when it is the treatment itself
+        chosen.append((a, b, g))
+        terms_here.add(g.term)
+    if not chosen:
+        return name, []
+    used.update(terms_here)
+    out = name
+    pairs: list[tuple[str, str]] = []
+    for a, b, g in sorted(chosen, key=lambda t: -t[0]):
+        tail = _TRAILING_NOUN.match(out, b)
+        end = tail.end() if tail else b
+        gloss = g.en if lang == "en" else g.es
+        pairs.insert(0, (out[a:b], gloss))
+        out = out[:end] + f" ({gloss})" + out[end:]
+    return out, pairs
+
+
+def term_as_subject(term: str) -> str:
+    """"Epidural Injection" -> "Epidural injection"; acronyms ("EKG", "PT/PTT") stay as written."""
+    words = term.split(" ")
+    fixed = [w if (sum(c.isupper() for c in w) > 1 or not w[:1].isalpha()) else w.lower() for w in words]
+    out = " ".join(fixed)
+    return out[:1].upper() + out[1:]
+
+
+# --------------------------------------------------------------------------------------- treatment names
+
+_ASSOC = re.compile(r"^\s*associated\s+surgical\s+services?\s*:\s*", re.IGNORECASE)
+_RETRO = re.compile(r"^\s*retro(?:spective)?(?:\s+request\s+for)?\s*[:\-]?\s*", re.IGNORECASE)
+_DOS = re.compile(r"\s*[\(\[]?\s*\bDOS\b\s*:?\s*(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\s*[\)\]]?", re.IGNORECASE)
+_MG = re.compile(r"(\d)(mg|mcg|ml|g)\b", re.IGNORECASE)
+_DISPENSE = re.compile(r"\s*#\s*(\d+)\b")
+_PLURAL = re.compile(r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
+                     r"(session|visit|treatment|refill|tablet|injection|day|week|month)\b(?!s)", re.IGNORECASE)
+
+
+@dataclass
+class Name:
+    """A treatment name made readable, and what was peeled off it."""
+
+    text: str
+    associated: bool = False
+    retro: bool = False
+    service_date: _dt.date | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _fix_caps(text: str) -> str:
+    letters = [c for c in text if c.isalpha()]
+    if not letters or any(c.islower() for c in letters):
+        return text
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return w.lower() if w.lower() in COMMON_WORDS else w
+
+    return re.sub(r"[A-Za-z]+", word, text)
+
+
+def _dispense(name: str, lang: str) -> str:
+    m = _DISPENSE.search(name)
+    if not m:
+        return name
+    n = int(m.group(1))
+    form = ""
+    for rx, f in DISPENSE_FORMS:
+        if re.search(rx, name, re.IGNORECASE):
+            form = f
+            break
+    if not form:
+        return name
+    return name[: m.start()] + f", {n} {unit_words(form, n, lang)}" + name[m.end():]
+
+
+def _parse_dos(m: re.Match[str]) -> _dt.date | None:
+    mo, d, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if y < 100:
+        y += 2000
+    try:
+        return _dt.date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def clean_name(raw: str, lang: str = "en") -> Name:
+    """"6 SESSION OF PUSH THERAPY" -> "6 sessions of PUSH therapy"; peels "Associated surgical service:",
+    "Retrospective" and "(DOS 12/29/16)" off so that they can be said in words."""
+    text = " ".join(raw.split())
+    n = Name(text)
+    if _ASSOC.match(text):
+        n.associated = True
+        text = _ASSOC.sub("", text, count=1)
+    if _RETRO.match(text):
+        n.retro = True
+        text = _RETRO.sub("", text, count=1)
+    m = _DOS.search(text)
+    if m:
+        d = _parse_dos(m)
+        if d is not None:
+            n.service_date = d
+            text = (text[: m.start()] + text[m.end():]).strip()
+    text = _fix_caps(text)
+    text = _MG.sub(lambda mm: f"{mm.group(1)} {mm.group(2).lower()}", text)
+    text = _PLURAL.sub(lambda mm: f"{mm.group(1)} {mm.group(2)}s", text)  # the name stays English
+    text = _dispense(text, lang)
+    text = text.strip(" ,;:-")
+    if text[:1].islower():
+        text = text[0].upper() + text[1:]
+    n.text = text
+    return n
+
+
+def mid_sentence(text: str) -> str:
+    """Lower-case the first letter for use inside a sentence, unless the first word is an acronym."""
+    first = text.split(" ", 1)[0]
+    if first.lower() in COMMON_WORDS or first.lower() in WORD_NUMBERS:
+        return text[0].lower() + text[1:]
+    return text
+
+
+# ------------------------------------------------------------------------------------ grounded numbers
+
+_NUM = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d])")
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "sixty": 60,
+}
+
+
+def _strings(obj: Any) -> Iterable[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _strings(v)
+
+
+_NOT_FACTS = frozenset({"start", "end", "alignment", "span"})  # offsets into the letter are not facts in it
+
+
+def record_numbers(record: CaseRecord) -> set[float]:
+    """Every number the record can vouch for: in its values, its evidence quotes, its dates."""
+    data = record.model_dump(mode="python", exclude={"meta": True, "schema_version": True,
+                                                      "letter": {"sha256", "source", "layout"}})
+    nums: set[float] = set()
+
+    def walk(o: Any) -> None:
+        if isinstance(o, bool):
+            return
+        if isinstance(o, (int, float)):
+            nums.add(float(o))
+        elif isinstance(o, _dt.date):
+            nums.update({float(o.day), float(o.month), float(o.year), float(o.year % 100)})
+        elif isinstance(o, str):
+            for m in _NUM.finditer(o):
+                nums.add(float(m.group(1)))
+            for w, v in WORD_NUMBERS.items():
+                if re.search(rf"\b{w}\b", o, re.IGNORECASE):
+                    nums.add(float(v))
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                if k not in _NOT_FACTS:
+                    walk(v)
+        elif isinstance(o, (list, tuple)):
+            for v in o:
+                walk(v)
+
+    walk(data)
+    return nums
+
+
+def numbers_in(text: str) -> list[str]:
+    """Digit numbers in a text (dates split into their parts: "12/29/16" -> 12, 29, 16)."""
+    return [m.group(1) for m in _NUM.finditer(text)]
+
+
+def amount_in_rationale(item: Item, n: float) -> bool:
+    """Does the letter itself state this total ("12 sessions", "12 more supervised therapy visits")?"""
+    unit = (item.unit.value if item.unit else "") or ""
+    stem = re.escape(unit.rstrip("s")) if unit else r"\w+"
+    texts = [e.evidence.quote for e in (item.rationale, item.medically_necessary, item.treatment)
+             if isinstance(e, Extracted) and e.evidence]
+    rx = re.compile(rf"\b{re.escape(num(n))}\s+(?:[A-Za-z-]+\s+){{0,3}}?(?:{stem}|visit|session|treatment)s?\b",
+                    re.IGNORECASE)
+    return any(rx.search(" ".join(t.split())) for t in texts)
