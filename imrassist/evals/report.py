@@ -275,11 +275,18 @@ def _href(target: Path, report_dir: Path) -> str:
     return quote(rel.replace(os.sep, "/"))
 
 
+def _letter_files(run: "EvalRun") -> dict[str, str]:
+    """name -> the letter file: what the run read, else (a re-scored or hand-made run) the suite's file."""
+    files = {c.name: str(c.letter) for c in (run.suite.cases if run.suite else []) if c.letter is not None}
+    files.update({lr.name: lr.source for lr in run.letters if lr.source})
+    return files
+
+
 def _analysis_pages(run: "EvalRun", names: list[str], report_path: Path) -> dict[str, str]:
     """Write analyze pages for ``names`` next to the report; returns name -> href. Falls back to the letter."""
     report_dir = report_path.parent
     links: dict[str, str] = {}
-    sources = {lr.name: lr.source for lr in run.letters}
+    sources = _letter_files(run)
     render = None
     try:
         from ..report.html import render_analysis_html as render  # type: ignore[no-redef]
@@ -476,8 +483,8 @@ def write_html_report(run: "EvalRun", path: Path, *, pages: int = 10) -> Path:
     names = [ls.name for ls in worst_letters(run, pages)]
     links = _analysis_pages(run, names, path)
     # Every other letter links to its file, so each row of the report leads somewhere.
-    for lr in run.letters:
-        if lr.name not in links and lr.source and Path(lr.source).exists():
-            links[lr.name] = _href(Path(lr.source), path.parent)
+    for name, src in _letter_files(run).items():
+        if name not in links and Path(src).exists():
+            links[name] = _href(Path(src), path.parent)
     atomic_write(path, render_html(run, links))
     return path
