@@ -1,0 +1,496 @@
+"""Text helpers shared by the checks: sentences, Markdown, language, counted numbers, treatment words.
+
+Everything here is deterministic and works on plain strings with offsets, so that a finding can point at
+the exact place in a letter or an explanation. Dates, ages, pages, quantities and number words are read
+with :mod:`imrassist.parse` (the same functions the extractor uses); this module only decides *which*
+number in a sentence is a count of *what*.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .. import knowledge
+from ..parse import NUMBER_WORDS, find_dates, find_pages, parse_number, singular
+
+# ------------------------------------------------------------------------------------------- sentences
+
+_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9¿¡ÁÉÍÓÚÑ*_#-])|\n+")
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """``[start, end)`` spans of the sentences of ``text[start:end]`` (a newline always ends one)."""
+    end = len(text) if end is None else end
+    out: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        s, e = _trim(text, pos, m.start())
+        if e > s:
+            out.append((s, e))
+        pos = m.end()
+    s, e = _trim(text, pos, end)
+    if e > s:
+        out.append((s, e))
+    return out
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Blocks separated by blank lines (Markdown paragraphs), as spans."""
+    out = []
+    pos = 0
+    for m in re.finditer(r"\n[ \t]*\n+", text):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, len(text)))
+    return out
+
+
+# -------------------------------------------------------------------------------------------- markdown
+
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\n]*)\)")
+_MD_MARKS = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,2}[.)][ \t]+)|\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+")
+
+
+def strip_markdown(text: str) -> str:
+    """The text with Markdown syntax blanked out, character for character (offsets are unchanged)."""
+    chars = list(text)
+
+    def blank(s: int, e: int) -> None:
+        for i in range(s, e):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    for m in _MD_LINK.finditer(text):
+        blank(m.start(), m.start() + 1)
+        blank(m.end(1), m.end())
+    for m in _MD_MARKS.finditer(text):
+        blank(m.start(), m.end())
+    return "".join(chars)
+
+
+def heading_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of Markdown heading lines (``# ...``)."""
+    return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+.*$", text)]
+
+
+# -------------------------------------------------------------------------------------------- language
+
+_ES_WORDS = frozenset(
+    "el la los las de del que y en por para usted su sus es fue se una un con no lo al como pero más este esta "
+    "dijo pidió médico decisión revisión tratamiento días trabajo".split()
+)
+_EN_WORDS = frozenset(
+    "the and of to you your is was for that with on in it this be are as by an have from not doctor decision "
+    "review treatment days work asked".split()
+)
+
+
+def detect_lang(text: str) -> str:
+    """``"es"`` when Spanish function words outnumber English ones, else ``"en"``."""
+    words = re.findall(r"[a-záéíóúñü]+", text.lower())
+    es = sum(1 for w in words if w in _ES_WORDS)
+    en = sum(1 for w in words if w in _EN_WORDS)
+    return "es" if es > en else "en"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (``Médico`` -> ``medico``), same length for Latin text."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
+
+
+# ------------------------------------------------------------------------------------------ date spans
+
+
+def date_spans(text: str, *, dmy: bool = False) -> list[tuple[int, int]]:
+    return [(d.start, d.end) for d in find_dates(text, dmy=dmy)]
+
+
+_ES_PAGES_RE = re.compile(r"\b(?:p[áa]ginas?|p[áa]gs?\.)\s*:?\s*(?P<list>\d{1,3}(?:\s*(?:-|a|,|y)\s*\d{1,3})*)", re.IGNORECASE)
+
+
+def page_refs(text: str) -> list[tuple[list[int], int, int]]:
+    """Page references in English (:func:`imrassist.parse.find_pages`) and Spanish (``página 60``)."""
+    hits = list(find_pages(text))
+    taken = [(s, e) for _, s, e in hits]
+    for m in _ES_PAGES_RE.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
+        if nums:
+            hits.append((nums, m.start(), m.end()))
+    hits.sort(key=lambda h: h[1])
+    return hits
+
+
+# ------------------------------------------------------------------------------------------ counts
+
+#: Counted nouns -> comparison key. Session, visit, treatment and appointment count the same thing.
+_NOUN_KEYS_EN = {
+    "session": "visit", "visit": "visit", "treatment": "visit", "appointment": "visit",
+    "day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour", "minute": "minute",
+    "mm": "mm", "millimeter": "mm", "millimetre": "mm", "cm": "cm", "centimeter": "cm",
+    "mg": "mg", "milligram": "mg", "mcg": "mcg", "ml": "ml", "gram": "gram", "g": "gram",
+    "%": "%", "percent": "%", "degree": "degree", "time": "time", "refill": "refill", "tablet": "tablet",
+    "capsule": "capsule", "pill": "tablet", "patch": "patch", "injection": "injection", "shot": "injection",
+    "x-ray": "x-ray", "level": "level", "item": "item", "request": "item", "pound": "pound", "lb": "pound",
+    "lbs": "pound", "report": "report", "area": "area", "body part": "area", "phase": "phase",
+}
+_NOUN_KEYS_ES = {
+    "sesion": "visit", "sesiones": "visit", "visita": "visit", "visitas": "visit", "tratamiento": "visit",
+    "tratamientos": "visit", "cita": "visit", "citas": "visit", "dia": "day", "dias": "day",
+    "semana": "week", "semanas": "week", "mes": "month", "meses": "month", "ano": "year", "anos": "year",
+    "hora": "hour", "horas": "hour", "minuto": "minute", "minutos": "minute", "mm": "mm", "milimetros": "mm",
+    "milimetro": "mm", "cm": "cm", "mg": "mg", "ml": "ml", "gramo": "gram", "gramos": "gram", "%": "%",
+    "grado": "degree", "grados": "degree", "vez": "time", "veces": "time", "inyeccion": "injection",
+    "inyecciones": "injection", "nivel": "level", "niveles": "level", "punto": "item", "puntos": "item",
+    "solicitud": "item", "solicitudes": "item", "libra": "pound", "libras": "pound", "informe": "report",
+    "informes": "report", "repeticion": "refill", "repeticiones": "refill", "resurtido": "refill",
+    "resurtidos": "refill", "tableta": "tablet", "tabletas": "tablet", "parche": "patch", "parches": "patch",
+}
+#: Words that may stand between a number and its noun ("6 physical therapy visits", "30-day home trial").
+_BETWEEN_EN = frozenset(
+    "more additional physical therapy chiropractic acupuncture massage follow-up followup office initial "
+    "post-op postoperative post-operative occupational aquatic psychotherapy supervised home prior previous "
+    "total separate push myofascial release trigger point epidural facet steroid pool land-based disc "
+    "consecutive working business calendar weekly monthly daily individual chiro pt outpatient in-person "
+    "electrodiagnostic medical rehab rehabilitation completed attended authorized approved requested".split()
+)
+_BETWEEN_ES = frozenset(
+    "mas adicionales adicional de terapia fisica quiropractica acupuntura masaje iniciales inicial previas "
+    "previos total habiles calendario".split()
+)
+_TIME_NOUNS = {"day", "week", "month", "year"}
+
+
+def _number_words(lang: str) -> list[str]:
+    en_parts = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+                "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "a",
+                "dozen", "single"}
+    out = []
+    for w in NUMBER_WORDS:
+        is_en = all(p in en_parts for p in re.split(r"[\s-]+", w))
+        if lang == "en" and is_en and w not in ("a dozen", "dozen", "single", "a single", "a hundred"):
+            out.append(w)
+        elif lang == "es" and not is_en:
+            out.append(w)
+    return sorted(out, key=len, reverse=True)
+
+
+@lru_cache(maxsize=4)
+def _count_re(lang: str) -> re.Pattern[str]:
+    words = "|".join(r"[\s-]+".join(re.escape(p) for p in re.split(r"[\s-]+", w)) for w in _number_words(lang))
+    num = rf"(?:\d+(?:\.\d+)?|(?:{words}))"
+    link = r"(?:-|–|to|or|and)" if lang == "en" else r"(?:-|–|a|o|y)"
+    return re.compile(
+        rf"(?<![\w./#$%-])(?P<a>{num})(?:\s*{link}\s*(?P<b>{num}))?(?P<glued>mm|cm|mg|mcg|ml|g|%)?(?![\w]|\.\d)",
+        re.IGNORECASE,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A counted amount in a text: ``values`` (one, or both ends of a range) of ``noun`` (a key)."""
+
+    values: tuple[float, ...]
+    noun: str
+    start: int  # the number
+    end: int  # the end of the noun
+    num_start: int
+    num_end: int
+    text: str
+    word: str  # the noun as written
+
+
+def _noun_key(word: str, lang: str) -> str | None:
+    w = fold(word)
+    if lang == "es":
+        if w in _NOUN_KEYS_ES:
+            return _NOUN_KEYS_ES[w]
+        return _NOUN_KEYS_EN.get(w) if w in ("mm", "cm", "mg", "ml", "%") else None
+    if w in _NOUN_KEYS_EN:
+        return _NOUN_KEYS_EN[w]
+    s = singular(w)
+    return _NOUN_KEYS_EN.get(s)
+
+
+_WORD_AFTER = re.compile(r"[\s-]*([A-Za-zÀ-ÿ%][A-Za-zÀ-ÿ'/-]*)")
+
+
+def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | None = None) -> list[Count]:
+    """Every "<number>[-<number>] <counted noun>" in ``text`` (digits or words, English or Spanish).
+
+    Numbers inside ``skip`` spans (dates, pages, case numbers) are ignored, as are ages ("33-year-old"),
+    spinal levels ("L4-5") and numbers that are not followed (within three modifier words) by a noun that
+    counts something (:data:`_NOUN_KEYS_EN`).
+    """
+    skip = skip or []
+    between = _BETWEEN_EN if lang == "en" else _BETWEEN_ES
+    out: list[Count] = []
+    for m in _count_re(lang).finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in skip):
+            continue
+        before = text[max(0, m.start() - 2):m.start()]
+        if re.search(r"[A-Za-z]$", before) or re.search(r"[LCTS]\s?$", before):
+            continue
+        a = parse_number(m.group("a"))
+        b = parse_number(m.group("b")) if m.group("b") else None
+        if a is None:
+            continue
+        values = (a,) if b is None else (a, b)
+        noun = word = None
+        end = m.end()
+        if m.group("glued"):
+            noun, word = _noun_key(m.group("glued"), "en"), m.group("glued")
+        else:
+            pos = m.end()
+            for _ in range(4):
+                wm = _WORD_AFTER.match(text, pos)
+                if not wm:
+                    break
+                w = wm.group(1).rstrip("'/-")
+                key = _noun_key(w, lang)
+                if key:
+                    noun, word, end = key, w, wm.start(1) + len(w)
+                    break
+                if fold(w) not in between:
+                    break
+                pos = wm.end()
+        if noun is None:
+            continue
+        tail = text[end:end + 12].lower()
+        if noun == "year" and re.match(r"[\s-]*(?:old|of age)\b", tail):
+            continue  # an age: checked as a demographic
+        if lang == "es" and noun == "year" and (
+            re.match(r"\s*de\s+edad", tail)
+            or re.search(r"(?:hombre|mujer|persona|trabajador|trabajadora|paciente|tiene|tenía|edad)\s+(?:de\s+)?$",
+                         fold(text[max(0, m.start() - 30):m.start()]))
+        ):
+            continue  # "un hombre de 33 años": an age
+        if fold(m.group("a")) in ("un", "una", "uno") and noun not in _TIME_NOUNS:
+            continue  # Spanish article, not a number
+        out.append(Count(values, noun, m.start(), end, m.start(), m.end(), text[m.start():end], word or ""))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- treatments
+
+_STOP = frozenset(
+    "a an the of for to and or with at in on by from as per x under over via into your you his her their its "
+    "this that these those any all both each some is was be been are were it de la el los las del y o en con "
+    "para por un una su sus al que se".split()
+)
+#: Body parts, sides and positions: where a treatment is given, not what it is.
+ANATOMY = frozenset(
+    "back low lower upper neck spine spinal lumbar lumbosacral cervical thoracic hip hips knee knees leg legs "
+    "arm arms shoulder shoulders wrist wrists hand hands elbow elbows foot feet ankle ankles left right "
+    "bilateral both side sides body extremity extremities chest head face joint? joints area areas region "
+    "l1 l2 l3 l4 l5 s1 c3 c4 c5 c6 c7 t12 l4-5 l5-s1 l3-4 c5-6 c6-7 c4-5 sacral coccyx pelvis abdomen "
+    "espalda baja cuello columna cadera rodilla pierna brazo hombro muneca mano codo pie tobillo izquierda "
+    "izquierdo derecha derecho ambos lados parte".replace("?", "").split()
+)
+#: Words that say "a treatment" without saying which.
+GENERIC = frozenset(
+    "therapy therapies treatment treatments unit units service services test tests testing study studies "
+    "program session sessions visit visits request requests item items care medical surgical associated "
+    "retrospective retro purchase rental rent buy buying bought days day week weeks month months additional "
+    "initial follow-up evaluation and trial home outpatient procedure procedures medication medications "
+    "medicine medicines pills cream shot shots machine device equipment exam imaging scan picture pictures "
+    "dos date service qty quantity pre-operative preoperative pre-op post-operative postoperative post-op "
+    "postop preop times time per doctor specialist with without contrast done guided using through small "
+    "mild electric pulses pain your kind type new more one two three four five six seven eight nine ten "
+    "twelve unspecified unknown all both labs lab of in for to".split()
+)
+#: Treatments and services that letters dispute, beyond the glossary: naming one of these for an item
+#: that is something else is a treatment error.
+_EXTRA_CORE = frozenset(
+    "brace braces facet mri mris ct x-ray x-rays xray radiograph arthroscopy surgery injection injections block "
+    "blocks ablation rhizotomy fusion laminectomy discectomy arthroplasty replacement decompression "
+    "acupuncture chiropractic chiro massage tens e-stim emg ncv ncs ultrasound biofeedback psychotherapy "
+    "transportation cane walker wheelchair crutches orthotic orthotics insoles pillow sling mattress "
+    "traction gym membership pool aquatic cryotherapy shockwave manipulation epidural steroid opioid opioids "
+    "hydrocodone oxycodone norco tramadol gabapentin lyrica pregabalin cyclobenzaprine flexeril naproxen "
+    "ibuprofen omeprazole prilosec lidoderm lidocaine voltaren diclofenac ketoprofen flurbiprofen baclofen "
+    "capsaicin menthol tizanidine soma carisoprodol ambien zolpidem xanax alprazolam valium diazepam "
+    "cortisone prp platelet botox stimulator interferential h-wave hwave bone ekg ecg cbc bmp ptt urinalysis "
+    "urine drug consult consultation referral psychiatric psychological cognitive behavioral ssep hearing "
+    "dental podiatry podiatrist orthopedic neurosurgery neurosurgical pain-management nerve conduction "
+    "arthrogram myelogram discogram vascutherm ultrasling knee-brace collar splint tape kinesio "
+    "acupuncturist chiropractor massage".split()
+)
+_NON_TREATMENT_TERMS = frozenset(
+    "radiculopathy|utilization review|independent medical review|claims administrator|workers' compensation "
+    "appeals board|information & assistance officer|medically necessary|not medically necessary|upheld|"
+    "overturned|mtus|acoem|odg|date of injury|crps|carpal tunnel syndrome|sprain or strain|myalgia|neuritis|"
+    "lumbar|cervical|functional improvement|spasm|range of motion|conservative care|peer to peer|rotator cuff|"
+    "request for authorization|modalities".split("|")
+)
+#: Words of glossary spellings that only mean something inside their phrase ("complete blood count").
+_WEAK = frozenset(
+    "anterior posterior superior base basic blood chronic complete count current open plain pre non partial "
+    "total point phase panel muscle nerve drug screen release functional restoration exercise physical pt pa "
+    "ray rays wave flow lesion lesions cuff potential potentials magnetic resonance velocity conduction distal "
+    "triple evoked compound compounded numbing relaxant relaxants steroidal inflammatory anti continuous "
+    "electrical stimulation manual arc time metabolic chemistry studie".split()
+)
+#: Plain or Spanish words -> the English word a letter would use (so "cirugía" can match "arthroscopy").
+_WORD_MAP = {
+    "inyeccion": "injection", "inyecciones": "injection", "resonancia": "mri", "magnetica": "mri",
+    "acupuntura": "acupuncture", "quiropractica": "chiropractic", "quiropractico": "chiropractic",
+    "masaje": "massage", "masajes": "massage", "fisioterapia": "physical", "fisica": "physical",
+    "cabestrillo": "sling", "faja": "brace", "ortopedico": "brace", "ortesis": "brace", "ferula": "splint",
+    "faceta": "facet", "facetas": "facet", "radiografia": "x-ray", "radiografias": "x-ray", "rayos": "x-ray",
+    "cirugia": "surgery", "operacion": "surgery", "artroscopia": "arthroscopy", "transporte": "transportation",
+    "gammagrafia": "bone", "orina": "urine", "electroestimulacion": "e-stim", "estimulacion": "stimulation",
+    "electrica": "electrical", "electromiografia": "emg", "consulta": "consult", "epidural": "epidural",
+    "bastón": "cane", "baston": "cane", "muletas": "crutches", "almohada": "pillow",
+    "operation": "surgery", "shots": "injection", "shot": "injection", "x-rays": "x-ray", "rides": "transportation",
+    "ride": "transportation",
+}
+#: A word of the left set stands for any word of the right set ("surgery" for an arthroscopy).
+_CLASSES = {
+    "surgery": {"arthroscopy", "arthroscopic", "repair", "decompression", "acromioplasty", "arthroplasty", "fusion",
+                "laminectomy", "discectomy", "replacement", "surgical", "operative", "surgery", "mumford",
+                "debridement", "excision", "release", "reconstruction"},
+    "injection": {"injection", "injections", "esi", "esis", "block", "blocks", "epidural", "shot"},
+    "stimulation": {"tens", "e-stim", "ems", "stimulation", "stimulator", "interferential", "h-wave", "nmes"},
+    "electrical": {"tens", "e-stim", "ems", "electrical", "electric", "interferential"},
+    "x-ray": {"x-ray", "x-rays", "xray", "radiograph", "radiographs", "films"},
+    "bone": {"bone", "scan"},
+    "urine": {"urine", "drug", "uds", "udt", "ua", "urinalysis"},
+    "consult": {"consult", "consultation", "referral", "specialist", "evaluation"},
+}
+
+_WORD_RE = re.compile(r"[a-z0-9%]+(?:[-/][a-z0-9]+)*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case, accent-free word tokens; hyphen/slash compounds kept whole (``e-stim``, ``emg/ncv``)."""
+    return _WORD_RE.findall(fold(text))
+
+
+def word_set(text: str) -> set[str]:
+    out: set[str] = set()
+    for w in words(text):
+        out.add(w)
+        if "-" in w or "/" in w:
+            out.update(p for p in re.split(r"[-/]", w) if p)
+        if len(w) > 3 and w.endswith("s"):
+            out.add(singular(w))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _glossary_terms() -> list[tuple[str, list[str], str, str]]:
+    """(term, match strings, en gloss, es gloss) of the glossary's treatment terms."""
+    out = []
+    for row in knowledge.glossary():
+        term = str(row.get("term", ""))
+        if term.lower() in _NON_TREATMENT_TERMS:
+            continue
+        matches = [str(m) for m in row.get("match", []) if m]
+        out.append((term, matches, str(row.get("en", "")), str(row.get("es", ""))))
+    return out
+
+
+@lru_cache(maxsize=1)
+def core_words() -> frozenset[str]:
+    """Words that name a specific treatment (glossary treatment terms plus a built-in list)."""
+    core = set(_EXTRA_CORE)
+    for term, matches, _, _ in _glossary_terms():
+        for m in [term, *matches]:
+            for w in word_set(m):
+                core.add(w)
+    return frozenset(w for w in core if w not in GENERIC and w not in ANATOMY and w not in _STOP and w not in _WEAK
+                     and len(w) > 1)
+
+
+def mapped_words(text: str) -> set[str]:
+    """Word set with Spanish/plain words mapped to the English a letter uses."""
+    ws = word_set(text)
+    return ws | {_WORD_MAP[w] for w in ws if w in _WORD_MAP}
+
+
+def core_of(text: str) -> set[str]:
+    """The specific treatment words a phrase names."""
+    core = core_words()
+    return {w for w in mapped_words(text) if w in core}
+
+
+@lru_cache(maxsize=2048)
+def treatment_vocab(name: str) -> frozenset[str]:
+    """Every word that may name the treatment ``name``: its words, the glossary terms it contains (their
+    spellings and plain-language glosses in both languages) and the classes its words belong to."""
+    vocab = set(mapped_words(name))
+    low = " " + " ".join(words(name)) + " "
+    for term, matches, en, es in _glossary_terms():
+        for m in [term, *matches]:
+            key = " ".join(words(m))
+            if key and f" {key} " in low:
+                vocab |= word_set(term) | word_set(en) | mapped_words(es)
+                for mm in matches:
+                    vocab |= word_set(mm)
+                break
+    for cls, members in _CLASSES.items():
+        if vocab & members:
+            vocab.add(cls)
+    return frozenset(vocab)
+
+
+def distinctive(text: str) -> set[str]:
+    """Words of a phrase that are neither generic, anatomical nor function words."""
+    return {w for w in mapped_words(text) if w not in GENERIC and w not in ANATOMY and w not in _STOP
+            and not w.isdigit() and len(w) > 1}
+
+
+# ------------------------------------------------------------------------------------------- memoised
+# Checks run many times over the same letter (a mutation suite, a service); these wrap the shared
+# parsers with small caches keyed by the text they read.
+
+
+@lru_cache(maxsize=8192)
+def fragment(quote: str) -> str:
+    """:func:`imrassist.letter.normalize_fragment` of a quote (a one-line ASCII quote only needs its
+    white space collapsed, which is what the full normaliser would do to it)."""
+    if quote.isascii() and "\n" not in quote and "\f" not in quote and not re.fullmatch(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", quote, re.I):
+        return " ".join(quote.split())
+    from ..letter import normalize_fragment
+
+    return normalize_fragment(quote)
+
+
+@lru_cache(maxsize=2048)
+def limits(text: str) -> tuple[tuple[int | None, int | None, str, int, int], ...]:
+    """(min, max, unit, start, end) of every non-frequency limit phrase (:func:`imrassist.parse.find_limits`)."""
+    from ..parse import find_limits
+
+    return tuple((lm.min, lm.max, lm.unit, lm.start, lm.end) for lm in find_limits(text) if not lm.per_period)
+
+
+@lru_cache(maxsize=2048)
+def pages_in(text: str) -> tuple[int, ...]:
+    from ..parse import parse_pages
+
+    return tuple(parse_pages(text))
+
+
+@lru_cache(maxsize=4096)
+def guideline_citations(text: str) -> tuple:
+    """Citations :func:`imrassist.extract.citations.parse_guideline_text` reads in ``text``."""
+    from ..extract.citations import parse_guideline_text
+
+    parsed, _ = parse_guideline_text(text)
+    return tuple(p.citation for p in parsed)

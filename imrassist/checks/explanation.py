@@ -1,0 +1,842 @@
+"""Explanation checks: every date, number, page, treatment, outcome and deadline of a plain-language
+explanation (plain text or Markdown, English or Spanish) against what the letter says.
+
+The explanation is read once (:class:`Reading`): Markdown syntax is blanked out in place (offsets stay
+those of the text as given), then sentences, dates (any format), pages, counted amounts (digits and
+words), ages, sex words, outcome statements with their polarity and negation, the items each statement
+is about, the treatments named as requested or decided, and deadlines. The letter side is
+:class:`~imrassist.checks.facts.LetterFacts` (the letter text united with the reference record).
+
+Severity (DESIGN.md: error = contradicts the letter, warning = not supported / cannot be verified):
+
+* ``date`` error: a date the letter does not state, or one it states in another role while it states
+  this role's date ("hurt at work on <UR date>"); warning: a role the letter never dates.
+* ``count`` error: a number of a noun the letter counts, but never with that number ("3 mm" vs "5 mm",
+  "one month" vs "three months"; a requested amount that differs from the item's); warning: a number of
+  a noun the letter never counts.
+* ``page`` error: a page the letter does not cite.
+* ``decision`` error: an outcome statement that contradicts the item's Upheld/Overturned.
+* ``treatment`` error: a treatment named as requested or decided that is no disputed item.
+* ``deadline`` error: an appeal window other than 30 days, an implementation deadline other than 5
+  working days (authorisation) / 20 days (reimbursement), 8 CCR 9792.10.7.
+* ``demographic`` error: an age or sex that contradicts the letter's worker.
+* ``guideline`` error: a guideline source (MTUS, ACOEM, ODG) the letter does not cite.
+* ``missing`` error: an item without any outcome statement, or no appeal right (the Workers'
+  Compensation Appeals Board and the 30-day window). These are errors, not DESIGN.md's default warning,
+  because an explanation without them misinforms the worker about the decision or costs them a legal right
+  (the shared manifest's ``bad-missing`` cases expect ``error``); warning: no "what happens next".
+* ``readability`` warning: Flesch-Kincaid grade above 6 (English); Fernandez-Huerta score below 70
+  (Spanish; 70-80 is "fairly easy", the grade-6 band of that scale; Szigriszt-Pazos is reported alongside).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from ..parse import SEX_RE, find_age, find_dates, norm_words, parse_sex
+from .common import (
+    Count,
+    _noun_key,
+    core_of,
+    distinctive,
+    find_counts,
+    fold,
+    heading_lines,
+    mapped_words,
+    page_refs,
+    paragraphs,
+    sentences,
+    strip_markdown,
+)
+from .facts import ItemFact, LetterFacts
+from .registry import CheckContext, register
+
+APPEAL_DAYS = 30  # Labor Code 4610.6(h), 8 CCR 9792.10.7(c): petition to the WCAB within 30 days of mailing
+AUTHORIZE_WORKING_DAYS = 5  # 8 CCR 9792.10.7(a)(2): services not yet rendered
+REIMBURSE_DAYS = 20  # 8 CCR 9792.10.7(a)(1): services already rendered
+FK_GRADE_MAX = 6.0
+FERNANDEZ_HUERTA_MIN = 70.0
+
+# ------------------------------------------------------------------------------------------------ cues
+
+_CUES = {
+    "en": {
+        "injury": r"hurt|injur(?:ed|y|ies)|accident|date\s+of\s+injury",
+        "ur_decision": r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+(?:review|doctor)|said\s+no|turned\s+down"
+                       r"|denied\s+(?:the|your|this)\s+request|first\s+review|insurer'?s\s+review",
+        "service": r"service\s+date|date\s+of\s+service|\bDOS\b",
+        "determination": r"decision\s+date|date\s+of\s+(?:the\s+)?decision|decided\s+on|final\s+determination|decision\s+was\s+(?:made|issued|dated)|IMR\s+decision\s+(?:on|dated)",
+        "application_received": r"appli(?:ed|cation)",
+        "assigned": r"assigned",
+    },
+    "es": {
+        "injury": r"lastim|lesi[oó]n|lesion[oó]|accidente|fecha\s+de\s+(?:la\s+)?lesi[oó]n",
+        "ur_decision": r"revisi[oó]n\s+de\s+utilizaci[oó]n|\bUR\b|revisi[oó]n\s+del\s+administrador|dijo\s+que\s+no|neg[oó]\s+la\s+solicitud"
+                       r"|rechaz[oó]|primera\s+revisi[oó]n",
+        "service": r"fecha\s+de(?:l)?\s+servicio|\bDOS\b",
+        "determination": r"fecha\s+de\s+(?:la\s+)?decisi[oó]n|decidi[oó]\s+el|determinaci[oó]n\s+final",
+        "application_received": r"solicitud\s+de\s+(?:la\s+)?(?:IMR|revisi[oó]n)|present[oó]\s+la\s+solicitud",
+        "assigned": r"asignad",
+    },
+}
+_CUE_RES = {lang: re.compile("|".join(f"(?P<{k}>{v})" for k, v in cues.items()), re.IGNORECASE) for lang, cues in _CUES.items()}
+_ROLE_WORDS = {"injury": "date of injury", "ur_decision": "utilization review date", "service": "service date",
+               "determination": "decision date", "application_received": "application date", "assigned": "assignment date"}
+
+_APPEAL_RE = {
+    "en": re.compile(r"appeal|Appeals\s+Board|\bWCAB\b", re.I),
+    "es": re.compile(r"apela|Junta\s+de\s+Apelaciones|\bWCAB\b", re.I),
+}
+_WCAB_RE = {
+    "en": re.compile(r"Workers['’]?\s+Compensation\s+Appeals\s+Board|Appeals\s+Board|\bWCAB\b", re.I),
+    "es": re.compile(r"Junta\s+de\s+Apelaciones(?:\s+de\s+Compensaci[oó]n\s+(?:de\s+(?:los\s+)?Trabajadores|Laboral))?|\bWCAB\b|Appeals\s+Board", re.I),
+}
+_MAIL_RE = re.compile(r"mail|correo|envi[oó]|enviad", re.I)
+_IMPL_RE = re.compile(r"authori[sz]|implement|\bpay|reimburs|autoriz|pagar|pague|reembols|cumplir", re.I)
+_REIMB_RE = re.compile(r"\bpa(?:y|id)|reimburs|pagar|pague|reembols", re.I)
+_NEXT_RE = {
+    "en": re.compile(
+        r"what\s+happens\s+next|next\s+steps?|must\s+(?:now\s+)?(?:authori[sz]e|approve|pay|provide|cover)|"
+        r"(?:will|has\s+to|have\s+to)\s+(?:now\s+)?(?:authori[sz]e|approve|pay|provide|cover)|denials?\s+stands?|"
+        r"(?:may|can)\s+(?:ask|request)\s+(?:again|for\s+it\s+again)|ask\s+again|new\s+request|talk\s+(?:to|with)\s+your\s+doctor|"
+        r"you\s+can\s+(?:now\s+)?get", re.I),
+    "es": re.compile(
+        r"qu[eé]\s+pasa\s+ahora|qu[eé]\s+sigue|pr[oó]ximos?\s+pasos?|(?:debe|tiene\s+que|deber[aá])\s+(?:ahora\s+)?(?:autorizar|aprobar|pagar|cubrir)|"
+        r"(?:negaci[oó]n|denegaci[oó]n)(?:es)?\s+(?:se\s+mantiene|sigue)|(?:volver\s+a\s+pedir|pedir(?:lo)?\s+(?:de\s+nuevo|otra\s+vez))|"
+        r"nueva\s+solicitud|hable\s+con\s+su\s+m[eé]dico", re.I),
+}
+_UR_SENT_RE = {
+    "en": re.compile(r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+review|said\s+no|turned\s+down|first\s+review|insurer'?s\s+review", re.I),
+    "es": re.compile(r"revisi[oó]n\s+de\s+utilizaci[oó]n|\bUR\b|revisi[oó]n\s+del\s+administrador|dijo\s+que\s+no|primera\s+revisi[oó]n", re.I),
+}
+_REQUEST_RE = {
+    "en": re.compile(r"\b(?:asked(?:,[^,]{0,40},)?\s+(?:for|to\s+(?:approve|cover|authori[sz]e))(?:\s+(?:approval|authori[sz]ation)\s+(?:of|for))?|requested|request(?:ed)?\s+for|wanted\s+you\s+to\s+(?:have|get))\s+", re.I),
+    "es": re.compile(r"\b(?:pidi[oó](?:,[^,]{0,40},)?(?:\s+(?:la\s+)?(?:aprobaci[oó]n|autorizaci[oó]n)\s+(?:de|para))?|solicit[oó](?:\s+(?:la\s+)?(?:aprobaci[oó]n|autorizaci[oó]n)\s+(?:de|para))?)\s+", re.I),
+}
+_PLURAL_RE = {
+    "en": re.compile(r"\b(?:both|all|these|those|them|each|denials|items|requests|treatments)\b", re.I),
+    "es": re.compile(r"\b(?:ambos|ambas|todos|todas|estos|estas|ellos|negaciones|solicitudes|tratamientos)\b", re.I),
+}
+_SOURCES = {
+    "MTUS": re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule", re.I),
+    "ACOEM": re.compile(r"\bACOEM\b", re.I),
+    "ODG": re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I),
+}
+_LABEL_WORDS = {"why", "what happens next", "case number", "good news", "note", "por que", "que pasa ahora",
+                "numero de caso", "the decision", "la decision", "next step", "next steps", "what this means",
+                "your rights", "sus derechos", "decision", "decisión", "result", "resultado", "buenas noticias"}
+
+# Outcome patterns: (regex, polarity, strength). Polarity True = approved (Overturned), False = still denied
+# (Upheld). Strength 3 phrases say who decided what; 1-2 words may also describe the UR or a request.
+_OUTCOME_EN: list[tuple[str, bool, int]] = [
+    (r"disagree(?:s|d)?\s+with\s+(?:the\s+|this\s+|that\s+|their\s+)?(?:\w+\s+){0,3}?(?:denial|decision\s+to\s+deny)", True, 3),
+    (r"agree(?:s|d)?\s+with\s+(?:the\s+|this\s+|that\s+|their\s+)?(?:\w+\s+){0,3}?(?:denial|decision\s+to\s+deny)", False, 3),
+    (r"agree(?:s|d)?\s+(?:that\s+)?you\s+(?:should|can|may|will|could)\s+(?:get|have|receive)", True, 3),
+    (r"(?:denial|denials|decision\s+to\s+deny)\s+(?:\w+\s+){0,2}?(?:is|was|were|are|has\s+been|have\s+been)\s+(?:overturned|reversed|undone|cancell?ed)", True, 3),
+    (r"(?:overturned|reversed|undid|cancell?ed)\s+(?:the\s+|this\s+|that\s+)?(?:\w+\s+){0,2}?denials?", True, 3),
+    (r"denials?\s+(?:still\s+)?(?:stands?|remains?|stays?|(?:is|was|were)\s+upheld|(?:is|was|were)\s+kept)", False, 3),
+    (r"upheld\s+(?:the\s+|this\s+|that\s+)?(?:\w+\s+){0,2}?denials?", False, 3),
+    (r"(?:still|remains?|stays?)\s+(?:be\s+)?denied", False, 3),
+    (r"\bapprove[sd]?\b", True, 2),
+    (r"\bmedically\s+(?:necessary|needed)\b", True, 2),
+    (r"\boverturned\b|\breversed\b", True, 2),
+    (r"\bupheld\b", False, 2),
+    (r"\bauthori[sz]e[sd]?\b|\bcovered\b", True, 1),
+    (r"\bdenied\b|\bdenials?\b|\bturned\s+down\b|\brejected\b|\bnon-?certified\b", False, 1),
+]
+_OUTCOME_ES: list[tuple[str, bool, int]] = [
+    (r"(?:no\s+)?estuvo\s+de\s+acuerdo\s+con\s+(?:la\s+|el\s+|esta\s+|esa\s+)?(?:\w+\s+){0,2}?(?:negaci[oó]n|denegaci[oó]n|rechazo)", False, 3),
+    (r"(?:de\s+acuerdo|acept[oó])\s+(?:en\s+)?(?:que|con\s+que)\s+(?:usted\s+)?(?:debe|deber[ií]a|puede|pueda|reciba)\s*(?:recibir)?", True, 3),
+    (r"(?:negaci[oó]n|denegaci[oó]n|rechazo)(?:es)?\s+(?:\w+\s+){0,2}?(?:se\s+anul[oó]|fue\s+anulad[oa]|qued[oó]\s+anulad[oa]|se\s+revoc[oó]|fue\s+revocad[oa]|se\s+anula|se\s+revierte|fue\s+revertid[oa])", True, 3),
+    (r"(?:anul[oó]|revoc[oó]|revirti[oó])\s+(?:la\s+|el\s+)?(?:\w+\s+){0,2}?(?:negaci[oó]n|denegaci[oó]n|rechazo)", True, 3),
+    (r"(?:negaci[oó]n|denegaci[oó]n|rechazo)(?:es)?\s+(?:se\s+mantienen?|siguen?|quedan?\s+en\s+pie|(?:fue|fueron)\s+confirmad[oa]s?|se\s+confirm[oó])", False, 3),
+    (r"sigue(?:n)?\s+(?:siendo\s+)?(?:negad[oa]s?|denegad[oa]s?|rechazad[oa]s?)", False, 3),
+    (r"\baprobad[oa]s?\b|\bse\s+aprob[oó]\b|\baprob[oó]\b|\bse\s+aprueba(?:n)?\b", True, 2),
+    (r"\bm[eé]dicamente\s+necesari[oa]s?\b", True, 2),
+    (r"\banulad[oa]s?\b|\brevocad[oa]s?\b", True, 2),
+    (r"\bconfirmad[oa]\b", False, 1),
+    (r"\bautoriz(?:ar|ad[oa]s?|[oó]|a)\b|\bcubrir\b", True, 1),
+    (r"\bnegad[oa]s?\b|\bdenegad[oa]s?\b|\brechazad[oa]s?\b|\bneg[oó]\b|\bnegaci[oó]n\b|\bdenegaci[oó]n\b", False, 1),
+]
+_OUTCOME_RES = {
+    "en": [(re.compile(p, re.I), pol, st) for p, pol, st in _OUTCOME_EN],
+    "es": [(re.compile(p, re.I), pol, st) for p, pol, st in _OUTCOME_ES],
+}
+_NEG_RE = {
+    "en": re.compile(r"\b(?:not|no|never|cannot|neither|nor)\b|n['’]t\b", re.I),
+    "es": re.compile(r"\b(?:no|nunca|ni)\b", re.I),
+}
+_COND_RE = {
+    "en": re.compile(r"\b(?:whether|if|only\s+when|unless|when)\b", re.I),
+    "es": re.compile(r"\b(?:si|solo\s+cuando|a\s+menos\s+que|cuando)\b", re.I),
+}
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\bbut\b|\bpero\b|\band\s+so\b|\bso\b|\bthen\b|\bluego\b|\bas[ií]\s+que\b", re.I)
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    para: int
+    heading: bool
+
+
+@dataclass
+class Outcome:
+    approved: bool
+    start: int
+    end: int
+    sent: int
+    strength: int
+    items: list[int] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass
+class TreatmentPhrase:
+    text: str
+    start: int
+    end: int
+    sent: int
+    source: str  # "heading" (X: outcome) or "request"
+
+
+@dataclass
+class Deadline:
+    count: Count
+    context: str  # "appeal" or "implementation"
+    sent: int
+
+
+@dataclass
+class Reading:
+    raw: str
+    text: str  # Markdown blanked out, same offsets as raw
+    lang: str
+    sents: list[Sentence]
+    dates: list[Any]
+    pages: list[tuple[list[int], int, int]]
+    counts: list[Count]
+    deadlines: list[Deadline]
+    ages: list[tuple[int, int, int]]
+    sexes: list[tuple[str, int, int]]
+    outcomes: list[Outcome]
+    treatments: list[TreatmentPhrase]
+    mentions: dict[int, set[int]]  # sentence -> items it names
+
+    def sent_of(self, pos: int) -> int:
+        for i, s in enumerate(self.sents):
+            if s.start <= pos < s.end:
+                return i
+        return -1
+
+    def sent_text(self, i: int) -> str:
+        s = self.sents[i]
+        return self.text[s.start:s.end]
+
+
+def _sentences(text: str, raw: str) -> list[Sentence]:
+    heads = heading_lines(raw)
+    out: list[Sentence] = []
+    for pi, (ps, pe) in enumerate(paragraphs(text)):
+        for s, e in sentences(text, ps, pe):
+            out.append(Sentence(s, e, pi, any(hs <= s < he for hs, he in heads)))
+    return out
+
+
+def _item_mentions(text: str, items: list[ItemFact]) -> set[int]:
+    ws = mapped_words(text)
+    hits = {f.index for f in items if f.keys & ws}
+    return hits
+
+
+def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
+    """Items a treatment phrase names, best first (empty when it names none)."""
+    core = core_of(phrase)
+    dist = distinctive(phrase)
+    scored: list[tuple[float, int]] = []
+    for f in items:
+        if core and not core <= (f.vocab | f.block_words | _class_words(f)):
+            continue
+        overlap = len(dist & (f.keys | f.vocab))
+        ratio = fuzz.token_set_ratio(norm_words(phrase), norm_words(f.name))
+        if not core and overlap == 0 and ratio < 60:
+            continue
+        strong = bool(core) and core <= f.vocab
+        scored.append((strong * 1000 + overlap * 100 + ratio, f.index))
+    scored.sort(reverse=True)
+    return [i for _, i in scored]
+
+
+def _class_words(f: ItemFact) -> set[str]:
+    return set()
+
+
+def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, int, int]]:
+    """(approved, start, end, strength) of the outcome statements in ``text[s:e]`` (negation applied)."""
+    sent = text[s:e]
+    ur = bool(_UR_SENT_RE[lang].search(sent))
+    taken: list[tuple[int, int]] = []
+    hits: list[tuple[bool, int, int, int]] = []
+    for rx, pol, strength in _OUTCOME_RES[lang]:
+        for m in rx.finditer(sent):
+            a, b = m.start(), m.end()
+            if any(x < b and a < y for x, y in taken):
+                continue
+            taken.append((a, b))
+            if ur and strength < 3 and not re.search(r"overturned|upheld|anulad|revocad", m.group(0), re.I):
+                continue
+            before = sent[:a]
+            if lang == "en" and re.search(r"\bto\s+(?:\w+\s+)?$", before) and strength < 3:
+                continue  # "asked ... to approve": a request, not an outcome
+            if lang == "es" and re.search(r"\b(?:para|pidi[oó]|solicit[oó])\s+$", before) and strength < 3:
+                continue
+            clause = _CLAUSE_BREAK.split(before)[-1] if before else ""
+            if strength < 3 and _COND_RE[lang].search(clause):
+                continue
+            approved = pol
+            window = clause[-45:]
+            negs = _NEG_RE[lang].findall(window)
+            if lang == "es" and pol is False and strength == 3 and m.group(0).lower().startswith("no "):
+                negs.append("no")
+            if len(negs) % 2 == 1:
+                approved = not approved
+            hits.append((approved, s + a, s + b, strength))
+    hits.sort(key=lambda h: h[1])
+    return hits
+
+
+def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
+    text = strip_markdown(raw)
+    sents = _sentences(text, raw)
+    dmy = lang == "es"
+    dates = find_dates(text, dmy=dmy)
+    date_spans = [(d.start, d.end) for d in dates]
+    pages = page_refs(text)
+    page_spans = [(s, e) for _, s, e in pages]
+    case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
+
+    # Ages and sex words.
+    ages: list[tuple[int, int, int]] = []
+    pos = 0
+    while True:
+        hit = find_age(text[pos:])
+        if not hit:
+            break
+        a, s, e = hit[0], pos + hit[1], pos + hit[2]
+        ok = True
+        if lang == "es":
+            before = fold(text[max(0, s - 30):s])
+            after = fold(text[e:e + 12])
+            ok = bool(re.search(r"(?:hombre|mujer|persona|trabajador|trabajadora|paciente|tiene|edad)\s+(?:de\s+)?$", before)
+                      or re.match(r"\s*de\s+edad", after))
+        if ok:
+            ages.append((a, s, e))
+        pos = e
+    sexes = [(parse_sex(m.group(0)) or "", m.start(), m.end()) for m in SEX_RE.finditer(text)]
+
+    # Counts; deadlines are the day/week/month counts said about the appeal or the implementation.
+    skip = date_spans + page_spans + case_spans + [(s, e) for _, s, e in ages]
+    all_counts = find_counts(text, lang, skip=skip)
+    counts: list[Count] = []
+    deadlines: list[Deadline] = []
+    sent_index = [(sn.start, sn.end) for sn in sents]
+
+    def sent_at(p: int) -> int:
+        for i, (a, b) in enumerate(sent_index):
+            if a <= p < b:
+                return i
+        return -1
+
+    for c in all_counts:
+        si = sent_at(c.start)
+        stext = text[sents[si].start:sents[si].end] if si >= 0 else ""
+        context = None
+        if c.noun in ("day", "week", "month", "year"):
+            prev = text[sents[si - 1].start:sents[si - 1].end] if si > 0 and sents[si - 1].para == sents[si].para else ""
+            if _APPEAL_RE[lang].search(stext) or _MAIL_RE.search(stext):
+                context = "appeal"
+            elif _IMPL_RE.search(stext) and re.search(r"within|dentro|en\s+un\s+plazo|no\s+m[aá]s\s+de|\bby\b", stext, re.I):
+                context = "implementation"
+            elif _APPEAL_RE[lang].search(prev) and re.search(r"within|dentro|plazo|must|debe|tiene", stext, re.I):
+                context = "appeal"
+        if context:
+            deadlines.append(Deadline(c, context, si))
+        else:
+            counts.append(c)
+
+    # Item mentions per sentence; treatment phrases; outcomes.
+    mentions: dict[int, set[int]] = {}
+    treatments: list[TreatmentPhrase] = []
+    outcomes: list[Outcome] = []
+    items = facts.items
+    for si, sn in enumerate(sents):
+        stext = text[sn.start:sn.end]
+        if sn.heading:
+            continue
+        mentions[si] = _item_mentions(stext, items)
+        # "X: outcome" lines (a bold item line, a bullet).
+        m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
+        if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
+            x = m.group("x")
+            treatments.append(TreatmentPhrase(x, sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
+        rq = _REQUEST_RE[lang].search(stext)
+        if rq and not _UR_SENT_RE[lang].search(stext[:rq.start()]):
+            rest = stext[rq.end():]
+            rest_start = sn.start + rq.end()
+            cut = re.search(r"\.\s|\.$|\bbecause\b|\bporque\b|\bbut\b|\bpero\b", rest)
+            rest_end = cut.start() if cut else len(rest)
+            for pm in re.finditer(r"[^,;]+", rest[:rest_end]):
+                for part in re.split(r"\s+(?:and|y|e|plus|as\s+well\s+as)\s+", pm.group(0)):
+                    part_s = rest_start + pm.start() + pm.group(0).find(part)
+                    if part.strip():
+                        treatments.append(TreatmentPhrase(part.strip(), part_s, part_s + len(part), si, "request"))
+        if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
+            continue
+        for approved, a, b, strength in _outcomes_in(text, sn.start, sn.end, lang):
+            outcomes.append(Outcome(approved, a, b, si, strength, text=text[a:b]))
+
+    # Which items each outcome is about.
+    last_items: list[int] = []
+    last_para = -1
+    heading_items: dict[int, list[int]] = {}
+    for t in treatments:
+        if t.source == "heading":
+            best = _best_items(t.text, items)
+            heading_items[t.sent] = best[:1]
+    for o in outcomes:
+        sn = sents[o.sent]
+        if sn.para != last_para:
+            last_para = sn.para
+            if not any(sents[o2.sent].para == sn.para for o2 in outcomes if o2 is not o and o2.sent < o.sent):
+                pass
+        stext = text[sn.start:sn.end]
+        target: list[int] = []
+        if o.sent in heading_items:
+            target = heading_items[o.sent]
+            if not target:
+                o.items = []
+                continue
+        elif mentions.get(o.sent):
+            target = sorted(mentions[o.sent])
+        elif _PLURAL_RE[lang].search(stext):
+            target = [f.index for f in items]
+        elif len(items) == 1:
+            target = [0]
+        else:
+            # The last item named earlier in the same paragraph, else the last one named anywhere before.
+            prev = [i for i in range(o.sent - 1, -1, -1) if (heading_items.get(i) or mentions.get(i))]
+            same_para = [i for i in prev if sents[i].para == sn.para]
+            pick = (same_para or prev)[:1]
+            if pick:
+                target = heading_items.get(pick[0]) or sorted(mentions.get(pick[0], set()))
+            elif len({f.decision for f in items}) == 1:
+                target = [f.index for f in items]
+        o.items = target
+        if target:
+            last_items = target
+    del last_items
+
+    return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions)
+
+
+def _reading(ctx: CheckContext) -> Reading:
+    return ctx.memo("explanation.reading", lambda: read_explanation(ctx.explanation or "", ctx.lang, ctx.facts))
+
+
+def _fmt_num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+# ----------------------------------------------------------------------------------------------- dates
+
+
+def _claimed_role(r: Reading, start: int, end: int) -> str | None:
+    si = r.sent_of(start)
+    if si < 0:
+        return None
+    sn = r.sents[si]
+    best: tuple[int, str] | None = None
+    for m in _CUE_RES[r.lang].finditer(r.text, sn.start, sn.end):
+        gap = start - m.end() if start >= m.end() else m.start() - end
+        gap = max(gap, 0)
+        if gap > 70:
+            continue
+        role = m.lastgroup or ""
+        if best is None or gap < best[0]:
+            best = (gap, role)
+    return best[1] if best else None
+
+
+@register(
+    "explanation.date", code="EXPLANATION_DATE", kind="date", targets=("explanation",),
+    severity="error: a date the letter does not state (any format on either side), or one the letter states "
+             "in another role while it states this role's date; warning: a role the letter never dates",
+)
+def check_dates(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Every date of the explanation is in the letter, in the role the explanation gives it."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    known = facts.date_values()
+    for d in r.dates:
+        es = (d.start, d.end)
+        role = _claimed_role(r, d.start, d.end)
+        if d.date not in known:
+            exp = None
+            if role and facts.role_dates.get(role):
+                exp = ", ".join(x.isoformat() for x in sorted(facts.role_dates[role]))
+            yield emit("NOT_IN_LETTER", "error", "explanation",
+                       f"says {d.text!r} ({d.date.isoformat()}), a date the letter does not state"
+                       + (f"; the letter's {_ROLE_WORDS[role]} is {exp}" if exp and role else ""),
+                       found=d.date.isoformat(), expected=exp, span=facts.role_span(role) if role else None,
+                       explanation_span=es)
+            continue
+        if not role or role not in _ROLE_WORDS:
+            continue
+        stated = facts.role_dates.get(role, set())
+        if d.date in stated:
+            continue
+        if stated:
+            exp = ", ".join(x.isoformat() for x in sorted(stated))
+            yield emit("WRONG_ROLE", "error", "explanation",
+                       f"gives {d.text!r} as the {_ROLE_WORDS[role]}; the letter's {_ROLE_WORDS[role]} is {exp}",
+                       found=d.date.isoformat(), expected=exp, span=facts.role_span(role), explanation_span=es)
+        else:
+            yield emit("ROLE_UNVERIFIED", "warning", "explanation",
+                       f"gives {d.text!r} as the {_ROLE_WORDS[role]}; the letter states the date but not in that role",
+                       found=d.date.isoformat(), span=facts.first_span(d.date), explanation_span=es)
+
+
+# ---------------------------------------------------------------------------------------------- counts
+
+_NOUN_WORDS = {"visit": "visits/sessions", "mm": "mm", "day": "days", "week": "weeks", "month": "months", "year": "years"}
+
+
+def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[float, ItemFact] | None:
+    """The item quantity a count in a request sentence ("asked for 8 sessions of X") must equal."""
+    si = r.sent_of(c.start)
+    if si < 0:
+        return None
+    stext = r.sent_text(si)
+    if not _REQUEST_RE[r.lang].search(stext) and not re.search(r"\b(?:should\s+get|agreed.*get|debe\s+recibir)\b", stext, re.I):
+        return None
+    named = r.mentions.get(si, set())
+    cands = [f for f in facts.items if (f.index in named or len(facts.items) == 1) and f.item is not None and f.item.quantity is not None]
+    for f in cands:
+        unit = f.item.unit.value if f.item and f.item.unit else "visit"
+        key = _noun_key(unit.split()[-1], "en") or "visit"
+        if key == c.noun:
+            return float(f.item.quantity.value), f  # type: ignore[union-attr]
+    return None
+
+
+@register(
+    "explanation.count", code="EXPLANATION_COUNT", kind="count", targets=("explanation",),
+    severity="error: a number of something the letter counts, but never with that number (or a requested "
+             "amount that differs from the item's); warning: a number of something the letter never counts",
+)
+def check_counts(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Every counted amount (digits or words) is one the letter states for that noun."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    for c in r.counts:
+        es = (c.start, c.end)
+        req = _request_quantity(r, c, facts)
+        if req is not None and c.values[-1] != req[0] and not any(abs(v - req[0]) < 1e-9 for v in c.values):
+            f = req[1]
+            yield emit("MISMATCH", "error", "explanation",
+                       f"says {c.text!r}; the letter requests {_fmt_num(req[0])} ({f.name})",
+                       found=" - ".join(_fmt_num(v) for v in c.values), expected=_fmt_num(req[0]),
+                       span=f.item.quantity.evidence.span if f.item and f.item.quantity and f.item.quantity.evidence else f.name_span,
+                       explanation_span=es)
+            continue
+        stated = facts.counts.get(c.noun)
+        if not stated:
+            yield emit("UNSUPPORTED", "warning", "explanation",
+                       f"says {c.text!r}; the letter states no number of {_NOUN_WORDS.get(c.noun, c.noun)}",
+                       found=c.text, explanation_span=es)
+            continue
+        bad = [v for v in c.values if float(v) not in stated]
+        if bad:
+            exp = ", ".join(_fmt_num(v) for v in sorted(stated))
+            near = min(stated, key=lambda x: abs(x - bad[0]))
+            yield emit("MISMATCH", "error", "explanation",
+                       f"says {c.text!r}; the letter states {exp} {_NOUN_WORDS.get(c.noun, c.noun)}",
+                       found=" - ".join(_fmt_num(v) for v in c.values), expected=exp, span=stated.get(near),
+                       explanation_span=es)
+
+
+# ----------------------------------------------------------------------------------------------- pages
+
+
+@register(
+    "explanation.page", code="EXPLANATION_PAGE", kind="page", targets=("explanation",),
+    severity="error: a guideline page the letter does not cite",
+)
+def check_pages(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Every page the explanation cites is cited in the letter."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    cited = sorted(facts.pages)
+    for nums, s, e in r.pages:
+        for p in nums:
+            if p not in facts.pages:
+                yield emit("NOT_CITED", "error", "explanation",
+                           f"cites page {p}; the letter cites " + (", ".join(map(str, cited)) if cited else "no page"),
+                           found=p, expected=", ".join(map(str, cited)) or None,
+                           span=next(iter(facts.pages.values()), None) if cited else None, explanation_span=(s, e))
+
+
+# -------------------------------------------------------------------------------------------- decision
+
+
+@register(
+    "explanation.decision", code="EXPLANATION_DECISION", kind="decision", targets=("explanation",),
+    severity="error: an outcome statement (approved / still denied / medically necessary / agreed with the "
+             "denial ..., negation applied) that contradicts the item's Upheld/Overturned",
+)
+def check_decisions(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Every outcome statement agrees with the decision of the item it is about."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    for o in r.outcomes:
+        for i in o.items:
+            f = facts.items[i]
+            want = f.decision == "overturned"
+            if o.approved != want:
+                said = "approved" if o.approved else "still denied"
+                truth = "Overturned (approved)" if want else "Upheld (still denied)"
+                yield emit("CONTRADICTS", "error", "explanation",
+                           f"says {o.text!r} ({said}) about {f.name!r}; the letter's decision is {truth}",
+                           found=said, expected="approved" if want else "still denied", span=f.decision_span,
+                           explanation_span=(o.start, o.end))
+
+
+# ------------------------------------------------------------------------------------------- treatment
+
+
+@register(
+    "explanation.treatment", code="EXPLANATION_TREATMENT", kind="treatment", targets=("explanation",),
+    severity="error: a treatment named as requested or decided that is not a disputed item (its specific "
+             "treatment words match no item, glossary synonyms included)",
+)
+def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Every treatment named as requested or decided is a disputed item."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    if not facts.items:
+        return
+    names = "; ".join(f.name for f in facts.items)
+    all_vocab: set[str] = set()
+    for f in facts.items:
+        all_vocab |= f.vocab
+    for t in r.treatments:
+        core = core_of(t.text)
+        if not core:
+            continue
+        if any(core <= (f.vocab | f.block_words) for f in facts.items):
+            continue
+        if t.source == "request" and core <= all_vocab:
+            continue
+        unknown = sorted(core - all_vocab)
+        yield emit("NOT_DISPUTED", "error", "explanation",
+                   f"names {t.text.strip()!r} as {'decided' if t.source == 'heading' else 'requested'}, but "
+                   f"{', '.join(unknown) or 'it'} is not a disputed item; the letter decides: {names}",
+                   found=t.text.strip(), expected=names, explanation_span=(t.start, t.end))
+
+
+# -------------------------------------------------------------------------------------------- deadline
+
+
+@register(
+    "explanation.deadline", code="EXPLANATION_DEADLINE", kind="deadline", targets=("explanation",),
+    severity="error: an appeal window other than 30 days (of the mailing date), an implementation deadline "
+             "other than 5 working days (authorisation) or 20 days (reimbursement)",
+)
+def check_deadlines(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Appeal and implementation deadlines are the legal ones (8 CCR 9792.10.7)."""
+    if ctx.explanation is None:
+        return
+    r = _reading(ctx)
+    for d in r.deadlines:
+        c = d.count
+        es = (c.start, c.end)
+        days = c.values[-1] if c.noun == "day" else None
+        working = bool(re.search(r"working|business|h[aá]biles", r.text[c.start:c.end + 12], re.I))
+        if d.context == "appeal":
+            if days == APPEAL_DAYS and not working:
+                continue
+            yield emit("APPEAL", "error", "explanation",
+                       f"gives the appeal deadline as {c.text!r}; a petition to the Workers' Compensation Appeals "
+                       f"Board must be filed within {APPEAL_DAYS} days of the mailing date",
+                       found=c.text, expected=f"{APPEAL_DAYS} days", explanation_span=es)
+        else:
+            stext = r.sent_text(d.sent)
+            ok = {AUTHORIZE_WORKING_DAYS, REIMBURSE_DAYS} if _REIMB_RE.search(stext) else {AUTHORIZE_WORKING_DAYS}
+            if days is not None and days in ok:
+                continue
+            yield emit("IMPLEMENTATION", "error", "explanation",
+                       f"gives the implementation deadline as {c.text!r}; the claims administrator must authorize "
+                       f"within {AUTHORIZE_WORKING_DAYS} working days (or pay within {REIMBURSE_DAYS} days for care "
+                       f"already given)", found=c.text, expected=f"{AUTHORIZE_WORKING_DAYS} working days",
+                       explanation_span=es)
+
+
+# ------------------------------------------------------------------------------------------ demographic
+
+
+@register(
+    "explanation.demographic", code="EXPLANATION_DEMOGRAPHIC", kind="demographic", targets=("explanation",),
+    severity="error: an age or sex that contradicts the letter's worker; warning: one the letter does not state",
+)
+def check_demographic(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Age and sex words agree with the letter's worker."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    for age, s, e in r.ages:
+        if facts.age is None:
+            yield emit("AGE_UNSUPPORTED", "warning", "explanation", f"says the worker is {age}; the letter states no age",
+                       found=age, explanation_span=(s, e))
+        elif age != facts.age:
+            yield emit("AGE", "error", "explanation", f"says {r.text[s:e]!r}; the letter's worker is {facts.age}",
+                       found=age, expected=facts.age, span=facts.age_span, explanation_span=(s, e))
+    for sex, s, e in r.sexes:
+        if not sex:
+            continue
+        if facts.sex is None:
+            yield emit("SEX_UNSUPPORTED", "warning", "explanation", f"says {r.text[s:e]!r}; the letter does not state the sex",
+                       found=sex, explanation_span=(s, e))
+        elif sex != facts.sex:
+            yield emit("SEX", "error", "explanation", f"says {r.text[s:e]!r}; the letter's worker is {facts.sex}",
+                       found=sex, expected=facts.sex, span=facts.sex_span, explanation_span=(s, e))
+
+
+# -------------------------------------------------------------------------------------------- guideline
+
+
+@register(
+    "explanation.guideline", code="EXPLANATION_GUIDELINE", kind="guideline", targets=("explanation",),
+    severity="error: a guideline source (MTUS, ACOEM, ODG) that the letter does not cite",
+)
+def check_guidelines(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Every guideline source named is one the letter cites."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    for src, rx in _SOURCES.items():
+        for m in rx.finditer(r.text):
+            if src not in facts.sources:
+                yield emit("SOURCE_NOT_CITED", "error", "explanation",
+                           f"names {m.group(0)!r}; the letter cites {', '.join(sorted(facts.sources)) or 'no guideline'}",
+                           found=src, expected=", ".join(sorted(facts.sources)) or None,
+                           explanation_span=(m.start(), m.end()))
+
+
+# --------------------------------------------------------------------------------------------- missing
+
+
+@register(
+    "explanation.missing", code="EXPLANATION_MISSING", kind="missing", targets=("explanation",),
+    severity="error: an item with no outcome statement, no appeal right (the Workers' Compensation Appeals "
+             "Board and the 30-day window); warning: no 'what happens next'",
+)
+def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """Each item's outcome, what happens next and the appeal right are all there."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    decided = {i for o in r.outcomes for i in o.items}
+    for f in facts.items:
+        if f.index not in decided:
+            yield emit("OUTCOME", "error", "explanation",
+                       f"does not say what was decided for {f.name!r} ({'approved' if f.decision == 'overturned' else 'still denied'})",
+                       expected=f.decision, span=f.decision_span)
+    if not _NEXT_RE[r.lang].search(r.text):
+        yield emit("NEXT_STEP", "warning", "explanation", "does not say what happens next")
+    wcab = _WCAB_RE[r.lang].search(r.text)
+    if not wcab:
+        yield emit("APPEAL_RIGHT", "error", "explanation",
+                   f"does not tell the worker of the right to appeal to the Workers' Compensation Appeals Board "
+                   f"within {APPEAL_DAYS} days of the mailing date", expected="WCAB, 30 days")
+    elif not any(d.context == "appeal" for d in r.deadlines):
+        yield emit("APPEAL_DEADLINE", "error", "explanation",
+                   f"names the Appeals Board but not the {APPEAL_DAYS}-day window (from the mailing date)",
+                   expected=f"{APPEAL_DAYS} days", explanation_span=(wcab.start(), wcab.end()))
+
+
+# ----------------------------------------------------------------------------------------- readability
+
+_TEXTSTAT_LOCK = threading.Lock()
+
+
+def readability(text: str, lang: str) -> dict[str, float]:
+    """Readability scores of ``text`` (textstat, imported here: its first call loads a dictionary)."""
+    import textstat
+
+    with _TEXTSTAT_LOCK:
+        if lang == "es":
+            textstat.set_lang("es")
+            try:
+                return {"fernandez_huerta": float(textstat.fernandez_huerta(text)),
+                        "szigriszt_pazos": float(textstat.szigriszt_pazos(text))}
+            finally:
+                textstat.set_lang("en_US")
+        return {"flesch_kincaid_grade": float(textstat.flesch_kincaid_grade(text))}
+
+
+def _prose(r: Reading) -> str:
+    """The explanation as sentences (headings and bullet lines end with a full stop)."""
+    parts = []
+    for sn in r.sents:
+        t = r.text[sn.start:sn.end].strip()
+        if t and t[-1] not in ".!?:":
+            t += "."
+        parts.append(t)
+    return " ".join(parts)
+
+
+@register(
+    "explanation.readability", code="EXPLANATION_READABILITY", kind="readability", targets=("explanation",),
+    severity=f"warning: Flesch-Kincaid grade above {FK_GRADE_MAX:g} (English), Fernandez-Huerta below "
+             f"{FERNANDEZ_HUERTA_MIN:g} (Spanish)",
+)
+def check_readability(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """The reading level is at most grade 6."""
+    if not ctx.explanation or not ctx.explanation.strip():
+        return
+    r = _reading(ctx)
+    prose = _prose(r)
+    if len(prose.split()) < 5:
+        return
+    scores = readability(prose, r.lang)
+    if r.lang == "es":
+        fh = scores["fernandez_huerta"]
+        if fh < FERNANDEZ_HUERTA_MIN:
+            yield emit("ABOVE_TARGET", "warning", "explanation",
+                       f"Fernandez-Huerta readability {fh:.1f} (Szigriszt-Pazos {scores['szigriszt_pazos']:.1f}); "
+                       f"the target is {FERNANDEZ_HUERTA_MIN:g} or more (grade 6)",
+                       found=f"{fh:.1f}", expected=f">= {FERNANDEZ_HUERTA_MIN:g}")
+    else:
+        g = scores["flesch_kincaid_grade"]
+        if g > FK_GRADE_MAX:
+            yield emit("ABOVE_TARGET", "warning", "explanation",
+                       f"Flesch-Kincaid grade {g:.1f}; the target is grade {FK_GRADE_MAX:g} or below",
+                       found=f"{g:.1f}", expected=f"<= {FK_GRADE_MAX:g}")
+
+
+__all__ = ["read_explanation", "Reading", "readability", "APPEAL_DAYS", "AUTHORIZE_WORKING_DAYS", "REIMBURSE_DAYS"]

@@ -1,0 +1,321 @@
+"""What a letter states, read once and shared by every check: dates with their roles, cited pages, counted
+amounts, the worker, the disputed items and their blocks.
+
+The facts come from the letter text itself (role cue words, citation lines, item blocks) united with the
+reference record (the rules extractor's reading of the same letter). Checks compare a record or an
+explanation against these facts, never against the record under check. Positions are kept in the
+letter's normalised coordinates and mapped to the ORIGINAL text for findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from ..extract.items import find_blocks
+from ..letter import Letter
+from ..models import CaseRecord, Item
+from ..parse import find_age, find_dates, singular
+from .common import Count, core_of, distinctive, find_counts, limits, page_refs, sentences, treatment_vocab, word_set
+
+ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
+
+# Header labels -> role (the header block of format1 letters and labelled lines anywhere).
+_LABELS = [
+    ("assigned", r"Date\s+Assigned"),
+    ("injury", r"Date\s+of\s+Injury|\bDOI\b"),
+    ("ur_decision", r"UR\s+(?:Denial\s+|Decision\s+|Determination\s+)?Date|Utilization\s+Review\s+(?:Denial\s+)?Date"),
+    ("determination", r"(?<!UR\s)(?<!Review\s)(?<!Denial\s)(?:Final\s+)?(?:Decision|Determination)\s+Date|Date\s+of\s+(?:Final\s+)?(?:Decision|Determination)"),
+    ("application_received", r"(?:IMR\s+)?Application\s+Received(?:\s+Date)?|Date\s+Application\s+Received"),
+]
+_LABEL_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _LABELS), re.IGNORECASE)
+
+# Cue words that give a date its role inside a sentence. "injured worker" names the patient, not the injury.
+_CUES = [
+    ("injury", r"date\s+of\s+(?:the\s+)?injury|injury\s+date|industrial(?:[-\s]\w+)?\s+injury|injured(?!\s+(?:worker|employee|party))"
+               r"|injury\s+(?:on|of)|occupational\s+(?:claim|injury)|\bDOI\b|sustained|reported\s+(?:an?\s+)?(?:\w+\s+)?injury"
+               r"|work[-\s]related\s+injury|claim\s+from|date\s+of\s+loss"),
+    ("ur_decision", r"utilization\s+review|\bUR\b|prior\s+(?:determination|review)|non-?certif\w*|(?:was|were)\s+denied"
+                    r"|denied\s+on|(?:was|were)\s+modified|claims\s+administrator\s+(?:denied|modified|partially)"),
+    ("service", r"\bDOS\b|date\s+of\s+service|service\s+date"),
+    ("request", r"request\s+for\s+authorization|\bRFA\b|requested|request(?:\s+\w+)?\s+(?:was\s+)?(?:dated|signed|received|made)"),
+    ("exam", r"exam\w*|evaluat\w*|progress\s+(?:report|note)s?|presented|office\s+visit|visit|findings|documentation"
+             r"|report(?:ed)?|seen|complain\w*|follow[-\s]?up|assessment|notes?\b"),
+    ("imaging", r"\bMRI\b|x-?rays?|radiograph\w*|\bCT\b|imaging|ultrasound|scan|electrodiagnostic|\bEMG\b|study"),
+    ("application_received", r"application\s+for\s+(?:independent\s+medical\s+review|IMR)|IMR\s+application"),
+]
+_CUE_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CUES), re.IGNORECASE)
+_MAX_CUE_GAP = 80
+
+
+@dataclass(slots=True)
+class DateFact:
+    date: dt.date
+    start: int  # normalised text
+    end: int
+    span: tuple[int, int]  # original text
+    roles: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ItemFact:
+    index: int
+    name: str
+    decision: str
+    item: Item | None
+    name_span: tuple[int, int] | None  # original
+    decision_span: tuple[int, int] | None  # original
+    block: tuple[int, int]  # normalised [start, end) of the whole block
+    header: str
+    guideline_text: str  # MAXIMUS guideline line(s), normalised
+    ca_text: str  # Claims Administrator guideline line(s)
+    rationale: tuple[int, int] | None  # normalised span of the rationale
+    vocab: frozenset[str]
+    keys: set[str]  # words that point at this item in free text
+    block_words: set[str]
+    retrospective: bool
+
+
+@dataclass
+class LetterFacts:
+    letter: Letter
+    reference: CaseRecord
+    dates: list[DateFact]
+    role_dates: dict[str, set[dt.date]]
+    pages: dict[int, tuple[int, int] | None]
+    counts: dict[str, dict[float, tuple[int, int] | None]]
+    items: list[ItemFact]
+    age: int | None
+    age_span: tuple[int, int] | None
+    sex: str | None
+    sex_span: tuple[int, int] | None
+    sources: set[str]
+
+    # -- lookups ---------------------------------------------------------------------------------------
+
+    def date_values(self) -> set[dt.date]:
+        return {d.date for d in self.dates}
+
+    def first_span(self, value: dt.date, role: str | None = None) -> tuple[int, int] | None:
+        for d in self.dates:
+            if d.date == value and (role is None or role in d.roles):
+                return d.span
+        return None
+
+    def role_span(self, role: str) -> tuple[int, int] | None:
+        ev = getattr(self.reference.dates, role, None) if role in ROLES else None
+        if ev is not None and ev.evidence is not None and ev.evidence.span:
+            return ev.evidence.span
+        for d in self.dates:
+            if role in d.roles:
+                return d.span
+        return None
+
+    def orig(self, start: int, end: int) -> tuple[int, int]:
+        return self.letter.to_original(start, end)
+
+    def block_text(self, item: ItemFact) -> str:
+        return self.letter.text[item.block[0]:item.block[1]]
+
+    def rationale_text(self, item: ItemFact) -> str:
+        return self.letter.text[item.rationale[0]:item.rationale[1]] if item.rationale else ""
+
+
+# ----------------------------------------------------------------------------------------------- build
+
+
+def _date_roles(letter: Letter) -> list[DateFact]:
+    text = letter.text
+    facts: list[DateFact] = []
+    found = find_dates(text)
+    header = letter.section("header")
+    header_end = header.end if header and header.end > header.start else 0
+    labels = list(_LABEL_RE.finditer(text))
+    sent_spans = sentences(text)
+    si = 0
+    for d in found:
+        roles: set[str] = set()
+        # A label directly before the date ("Date of Injury: 10/18/2016").
+        lab = None
+        for m in labels:
+            if m.end() <= d.start and d.start - m.end() <= 40 and not re.search(r"\d", text[m.end():d.start]):
+                lab = m
+        if lab is not None:
+            roles.add(lab.lastgroup or "")
+        elif d.start >= header_end:
+            while si < len(sent_spans) and sent_spans[si][1] <= d.start:
+                si += 1
+            ss, se = sent_spans[si] if si < len(sent_spans) else (0, len(text))
+            best: tuple[int, set[str]] | None = None
+            for c in _CUE_RE.finditer(text, ss, se):
+                gap = d.start - c.end() if d.start >= c.end() else c.start() - d.end
+                gap = max(gap, 0)
+                if gap > _MAX_CUE_GAP:
+                    continue
+                role = c.lastgroup or ""
+                if best is None or gap < best[0]:
+                    best = (gap, {role})
+                elif gap == best[0]:
+                    best[1].add(role)
+            if best:
+                roles |= best[1]
+        facts.append(DateFact(d.date, d.start, d.end, letter.to_original(d.start, d.end), roles))
+    return facts
+
+
+def _noun_of_unit(unit: str | None) -> str | None:
+    from .common import _noun_key
+
+    if not unit:
+        return None
+    return _noun_key(singular(unit.split()[-1]), "en")
+
+
+def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
+    text = letter.text
+    dates = _date_roles(letter)
+    role_dates: dict[str, set[dt.date]] = {}
+    for d in dates:
+        for r in d.roles:
+            role_dates.setdefault(r, set()).add(d.date)
+    for role in ROLES:
+        ev = getattr(reference.dates, role)
+        if ev is not None:
+            role_dates.setdefault(role, set()).add(ev.value)
+            for d in dates:
+                if d.date == ev.value and ev.evidence and ev.evidence.start is not None and d.span[0] <= ev.evidence.start < d.span[1] + 1:
+                    d.roles.add(role)
+
+    pages: dict[int, tuple[int, int] | None] = {}
+    page_spans: list[tuple[int, int]] = []
+    for nums, s, e in page_refs(text):
+        page_spans.append((s, e))
+        for n in nums:
+            pages.setdefault(n, letter.to_original(s, e))
+    for it in reference.items:
+        for c in [*it.guidelines, *it.ca_guidelines]:
+            for p in c.pages:
+                pages.setdefault(p, c.evidence.span if c.evidence and c.evidence.span else None)
+
+    skip = [(d.start, d.end) for d in dates] + page_spans
+    counts: dict[str, dict[float, tuple[int, int] | None]] = {}
+
+    def add(noun: str | None, value: float | None, span: tuple[int, int] | None) -> None:
+        if noun is None or value is None:
+            return
+        counts.setdefault(noun, {}).setdefault(float(value), span)
+
+    for c in find_counts(text, "en", skip=skip):
+        for v in c.values:
+            add(c.noun, v, letter.to_original(c.start, c.end))
+    for it in reference.items:
+        if it.quantity is not None:
+            sp = it.quantity.evidence.span if it.quantity.evidence else None
+            add(_noun_of_unit(it.unit.value if it.unit else None) or "visit", it.quantity.value, sp)
+        if it.limit is not None:
+            sp = it.limit.evidence.span if it.limit.evidence else None
+            noun = _noun_of_unit(it.limit.value.unit) or "visit"
+            add(noun, it.limit.value.min, sp)
+            add(noun, it.limit.value.max, sp)
+    add("item", len(reference.items), None)
+
+    age = reference.worker.age.value if reference.worker.age else None
+    age_span = reference.worker.age.evidence.span if reference.worker.age and reference.worker.age.evidence else None
+    if age is None:
+        hit = find_age(text)
+        if hit:
+            age, age_span = hit[0], letter.to_original(hit[1], hit[2])
+    sex = reference.worker.sex.value if reference.worker.sex else None
+    sex_span = reference.worker.sex.evidence.span if reference.worker.sex and reference.worker.sex.evidence else None
+
+    sources = set()
+    if re.search(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule|Chronic\s+Pain\s+(?:Medical\s+)?Treatment", text, re.I):
+        sources.add("MTUS")
+    if re.search(r"\bACOEM\b|American\s+College\s+of\s+Occupational", text, re.I):
+        sources.add("ACOEM")
+    if re.search(r"\bODG\b|Official\s+Disability\s+Guidelines", text, re.I):
+        sources.add("ODG")
+    for it in reference.items:
+        for c in [*it.guidelines, *it.ca_guidelines]:
+            sources.add(c.source)
+
+    items = _items(letter, reference)
+    return LetterFacts(letter, reference, dates, role_dates, pages, counts, items, age, age_span, sex, sex_span, sources)
+
+
+def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
+    text = letter.text
+    blocks = find_blocks(letter)
+    out: list[ItemFact] = []
+    use_blocks = len(blocks) == len(reference.items) and blocks
+    for i, it in enumerate(reference.items):
+        name = it.treatment.value
+        if use_blocks:
+            b = blocks[i]
+            start, end = b.header[0], max(b.end, b.header[1])
+            gl = " ".join(text[s:e] for s, e in b.fields.get("maximus", []))
+            ca = " ".join(text[s:e] for s, e in b.fields.get("ca", []))
+            rat = b.fields.get("rationale")
+            rationale = (rat[0][0], rat[-1][1]) if rat else None
+            header = text[b.header[0]:b.header[1]]
+        else:
+            start, end = 0, len(text)
+            gl = ca = ""
+            rationale = None
+            header = name
+        block_text = text[start:end]
+        out.append(
+            ItemFact(
+                index=i,
+                name=name,
+                decision=it.decision.value,
+                item=it,
+                name_span=it.treatment.evidence.span if it.treatment.evidence else None,
+                decision_span=it.decision.evidence.span if it.decision.evidence else None,
+                block=(start, end),
+                header=header,
+                guideline_text=gl,
+                ca_text=ca,
+                rationale=rationale,
+                vocab=treatment_vocab(name),
+                keys=distinctive(name) | core_of(name),
+                block_words=word_set(block_text),
+                retrospective=bool(re.search(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", name, re.I)),
+            )
+        )
+    # Keys shared by every item do not tell items apart; keys shared by some still narrow the choice.
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- cache
+
+_LOCK = threading.Lock()
+_CACHE: OrderedDict[tuple[str, int], tuple[CaseRecord, Letter, LetterFacts]] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def facts_for(letter: Letter, reference: CaseRecord) -> LetterFacts:
+    """Facts of ``letter`` read with ``reference``; cached per (letter, reference object)."""
+    key = (letter.sha256 or str(id(letter)), id(reference))
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is reference and hit[1].text == letter.text:
+            _CACHE.move_to_end(key)
+            return hit[2]
+    facts = build_facts(letter, reference)
+    with _LOCK:
+        _CACHE[key] = (reference, letter, facts)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return facts
+
+
+def limits_in(text: str) -> list[tuple[int | None, int | None, str, int, int]]:
+    """(min, max, unit, start, end) of every non-frequency limit phrase in ``text``."""
+    return list(limits(text))
+
+
+__all__ = ["LetterFacts", "ItemFact", "DateFact", "build_facts", "facts_for", "ROLES", "Count", "limits_in"]
