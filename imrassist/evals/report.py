@@ -209,7 +209,7 @@ def print_checks_report(checks: dict[str, Any], console: Any = None) -> None:
     if hand:
         con.print(f"Hand-written explanations ({hand.get('manifest')}): {hand.get('summary_line', '')}")
         for r in (hand.get("failures") or [])[:12]:
-            con.print(f"  miss: {r['file']} expected {r['expect']}{'/' + r['kind'] if r.get('kind') else ''}: {r['got']}")
+            con.print(f"  fail: {r['file']} expected {r['expect']}{'/' + r['kind'] if r.get('kind') else ''}: {r['got']}")
     for mm in (checks.get("examples") or {}).get("missed", [])[:8]:
         con.print(f"  missed: {mm}")
     for mm in (checks.get("examples") or {}).get("false_alarms", [])[:8]:
