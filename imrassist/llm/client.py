@@ -579,6 +579,20 @@ def instructor_client(settings: LLMSettings, *, async_client: bool = False) -> A
     return client
 
 
+async def aclose_clients() -> None:
+    """Close the async clients made for the running event loop (call before the loop ends, e.g. at the end of
+    an ``asyncio.run``) so their connection pools do not outlive it."""
+    loop = asyncio.get_running_loop()
+    with _lock:
+        per_loop = _ASYNC_CLIENTS.pop(loop, {})
+        _ASYNC_SLOTS.pop(loop, None)
+    for client in per_loop.values():
+        try:
+            await client.client.close()
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+
 def reset_clients() -> None:
     """Forget cached clients and concurrency slots (tests, or after changing settings at runtime)."""
     with _lock:
@@ -907,4 +921,5 @@ __all__ = [
     "build_openai_client",
     "instructor_client",
     "reset_clients",
+    "aclose_clients",
 ]

@@ -84,6 +84,10 @@ class LLMSettings(BaseModel):
     backoff_max: float = Field(default=30.0, ge=0, description="Largest backoff step, seconds.")
 
     token_budget: int | None = Field(default=60000, gt=0, description="Total tokens per letter; None = unlimited.")
+    max_input_tokens: int | None = Field(
+        default=6000, gt=0,
+        description="Largest prompt (estimated at ~4 characters a token) sent in one request; a longer letter is "
+                    "extracted in chunks (header + groups of item blocks). None = never chunk.")
     concurrency: int = Field(default=8, ge=1, description="In-flight HTTP requests per endpoint and process.")
     prices: dict[str, Price] = Field(default_factory=dict, description="model -> USD per 1k prompt/completion tokens.")
 
@@ -211,7 +215,7 @@ class LLMSettings(BaseModel):
 _ENV_FIELDS = (
     "model", "base_url", "api_key", "api_version", "mode", "temperature", "max_output_tokens", "timeout",
     "max_retries", "transport_max_attempts", "transport_max_seconds", "backoff_initial", "backoff_max",
-    "token_budget", "concurrency", "cache", "cache_dir", "replay_only", "redact",
+    "token_budget", "max_input_tokens", "concurrency", "cache", "cache_dir", "replay_only", "redact",
 )
 
 
