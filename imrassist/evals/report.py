@@ -43,9 +43,11 @@ def _mismatch_text(m: Any, width: int = 60) -> str:
         s = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
         return s if len(s) <= width else s[: width - 1] + "…"
 
-    where = ""
-    if m.item_index is not None or m.pred_item_index is not None:
-        where = f"[item {m.item_index if m.item_index is not None else '-'}]"
+    where = ""  # 1-based, like the letters' own issue numbers
+    if m.item_index is not None:
+        where = f"[item {m.item_index + 1}]"
+    elif m.pred_item_index is not None:
+        where = f"[extra item {m.pred_item_index + 1}]"
     if m.error == "missing":
         return f"{m.field}{where} missing (gold {short(m.gold)})"
     if m.error == "hallucinated":
