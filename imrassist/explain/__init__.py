@@ -62,8 +62,8 @@ def explain(
     if backend == "llm":
         try:
             from .llm import explain_llm  # type: ignore[import-not-found]
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith("explain.llm"):
+        except ImportError as exc:  # ModuleNotFoundError included
+            if (exc.name or "").endswith("explain.llm"):
                 raise ImrassistError(
                     "the 'llm' explanation backend is not available in this build (imrassist.explain.llm is "
                     "missing); use --backend template"

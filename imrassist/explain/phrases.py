@@ -27,28 +27,24 @@ EN: dict[str, Any] = {
     "sex": {"male": "man", "female": "woman"},
     "ur_denied_date": "On {date}, the claims administrator said no to the request. This step is called "
     "utilization review.",
-    "ur_modified_date": "On {date}, the claims administrator approved only part of the request. This step is called "
+    "ur_modified_date": "On {date}, the claims administrator said yes to only part of the request. This step is called "
     "utilization review.",
     "ur_denied": "The claims administrator said no to the request. This step is called utilization review.",
-    "ur_modified": "The claims administrator approved only part of the request. This step is called utilization "
+    "ur_modified": "The claims administrator said yes to only part of the request. This step is called utilization "
     "review.",
     "expert": "Then an outside expert doctor looked at your records.",
     "determination": "The decision date on this letter is {date}.",
     # --- the decision
-    "h_decision": "## The decision",
-    "h_approved": "### Approved",
-    "means": {"overturned": "Approved means you can now get it.",
-              "upheld": "Still denied means the earlier no stays in place."},
-    "h_denied": "### Still denied",
+    "h_decision": "## What the expert decided",
+    "h_approved": "### What is approved",
+    "h_denied": "### What is still denied",
     "outcome": {"overturned": "approved", "upheld": "still denied"},
     "item_line": "**{name}: {outcome}.**",
-    "bullet": "- {name}.",
+    "bullet": "- {name}: {outcome}.",
     "gloss_sentence": "{term} means {gloss}.",
-    "group_line": {"overturned": "**These are approved:**", "upheld": "**These are still denied:**"},
     "why": "Why: {reason}",
-    "partial": "Your doctor first asked for {original}. The claims administrator approved {authorized}. "
-    "This review was only about the rest.",
-    "partial_no_original": "The claims administrator approved {authorized}. This review was only about the rest.",
+    "partial": "The claims administrator had already said yes to part of the request: {authorized}. This review "
+    "was only about the rest.",
     "dos": "for the service date {date}",
     "retro": "asked for after the fact",
     "guides_used_sg": "The expert looked at what {guides} say.",
@@ -62,14 +58,14 @@ EN: dict[str, Any] = {
     "over_limit_pl": "The requests were for more than that.",
     "within_limit_sg": "The request fits within that limit.",
     "within_limit_pl": "The requests fit within that limit.",
-    "mn_yes_sg": "So the expert said yes: it is medically necessary.",
-    "mn_yes_pl": "So the expert said yes: they are medically necessary.",
-    "mn_no_sg": "So the expert said no: it is not medically necessary.",
-    "mn_no_pl": "So the expert said no: they are not medically necessary.",
+    "mn_yes_sg": "So the expert said yes. It is medically necessary.",
+    "mn_yes_pl": "So the expert said yes. They are medically necessary.",
+    "mn_no_sg": "So the expert said no. It is not medically necessary.",
+    "mn_no_pl": "So the expert said no. They are not medically necessary.",
     "agree_denial_sg": "The expert agreed with the denial.",
-    "agree_denial_pl": "The expert agreed with the denials.",
+    "agree_denial_pl": "The expert agreed with the denial.",
     "disagree_denial_sg": "The expert did not agree with the denial.",
-    "disagree_denial_pl": "The expert did not agree with the denials.",
+    "disagree_denial_pl": "The expert did not agree with the denial.",
     "total_items": "in all",
     # --- guidelines in plain words; {pages} is "" or ", page 60"
     "guide": {
@@ -91,20 +87,25 @@ EN: dict[str, Any] = {
     # --- what happens next
     "h_next": "## What happens next",
     "next_approved_only_sg": "The earlier denial is overturned. So you can now get this care. The claims "
-    "administrator must authorize it. This must happen within 5 working days of getting this decision.",
+    "administrator must authorize it within 5 working days of getting this decision.",
     "next_approved_only_pl": "The earlier denials are overturned. So you can now get this care. The claims "
-    "administrator must authorize it. This must happen within 5 working days of getting this decision.",
+    "administrator must authorize it within 5 working days of getting this decision.",
     "next_denied_only_sg": "The denial stands. Your doctor may send a new request if your condition changes.",
     "next_denied_only_pl": "The denials stand. Your doctor may send a new request if your condition changes.",
-    "next_mixed": "What was approved: the claims administrator must authorize it. This must happen within 5 "
-    "working days of getting this decision. What is still denied: the denial stands. Your doctor may send a "
-    "new request if your condition changes.",
+    # When some items are approved and some still denied, each group ends with its own next step, so that
+    # every outcome word sits right after the items it is about.
+    "next_group": {
+        "overturned": "**What happens next:** you can now get this care. The claims administrator must authorize "
+        "it within 5 working days of getting this decision.",
+        "upheld": "**What happens next:** the denial stands. Your doctor may send a new request if your condition "
+        "changes.",
+    },
     # --- the appeal right (Labor Code 4610.6(h))
     "h_appeal": "## Your right to appeal",
     "ia_gloss": " ({gloss})",
     "appeal": [
         "If you disagree with this decision, you may appeal to the Workers' Compensation Appeals Board (WCAB).",
-        "You must do this within 30 days of the date the decision was mailed to you.",
+        "You must do this within 30 days of the date the decision was mailed to you. Do not wait.",
         "So keep this letter, and note the day it came.",
         "Your appeal must be signed. This is called a verified appeal.",
         "The Board can change the decision only for a few reasons. Some of them are fraud, bias, or a plain "
@@ -144,28 +145,24 @@ ES: dict[str, Any] = {
     "sex": {"male": "La carta lo describe como un hombre", "female": "La carta la describe como una mujer"},
     "ur_denied_date": "El {date}, el administrador de reclamos dijo que no a la solicitud. Este paso se llama "
     "revisión de utilización.",
-    "ur_modified_date": "El {date}, el administrador de reclamos aprobó solo una parte de la solicitud. Este paso se "
+    "ur_modified_date": "El {date}, el administrador de reclamos dijo que sí solo a una parte de la solicitud. Este paso se "
     "llama revisión de utilización.",
     "ur_denied": "El administrador de reclamos dijo que no a la solicitud. Este paso se llama revisión de "
     "utilización.",
-    "ur_modified": "El administrador de reclamos aprobó solo una parte de la solicitud. Este paso se llama revisión "
+    "ur_modified": "El administrador de reclamos dijo que sí solo a una parte de la solicitud. Este paso se llama revisión "
     "de utilización.",
     "expert": "Después, un médico experto de fuera revisó sus expedientes.",
     "determination": "La fecha de la decisión en esta carta es el {date}.",
-    "h_decision": "## La decisión",
-    "h_approved": "### Aprobado",
-    "means": {"overturned": "Aprobado quiere decir que ahora puede recibirlo.",
-              "upheld": "Sigue negado quiere decir que el no de antes se mantiene."},
-    "h_denied": "### Sigue negado",
+    "h_decision": "## Lo que decidió el experto",
+    "h_approved": "### Lo que está aprobado",
+    "h_denied": "### Lo que sigue negado",
     "outcome": {"overturned": "aprobado", "upheld": "sigue negado"},
     "item_line": "**{name}: {outcome}.**",
-    "bullet": "- {name}.",
+    "bullet": "- {name}: {outcome}.",
     "gloss_sentence": "{term} quiere decir {gloss}.",
-    "group_line": {"overturned": "**Esto está aprobado:**", "upheld": "**Esto sigue negado:**"},
     "why": "Por qué: {reason}",
-    "partial": "Su médico pidió primero {original}. El administrador de reclamos aprobó {authorized}. "
-    "Esta revisión fue solo sobre el resto.",
-    "partial_no_original": "El administrador de reclamos aprobó {authorized}. Esta revisión fue solo sobre el resto.",
+    "partial": "El administrador de reclamos ya había dicho que sí a una parte de la solicitud: {authorized}. Esta "
+    "revisión fue solo sobre el resto.",
     "dos": "para la fecha de servicio {date}",
     "retro": "pedido después del servicio",
     "guides_used_sg": "El experto consultó {guides}.",
@@ -179,14 +176,14 @@ ES: dict[str, Any] = {
     "over_limit_pl": "Las solicitudes pedían más que eso.",
     "within_limit_sg": "La solicitud está dentro de ese límite.",
     "within_limit_pl": "Las solicitudes están dentro de ese límite.",
-    "mn_yes_sg": "Por eso, el experto dijo que sí: es médicamente necesario.",
-    "mn_yes_pl": "Por eso, el experto dijo que sí: son médicamente necesarios.",
-    "mn_no_sg": "Por eso, el experto dijo que no: no es médicamente necesario.",
-    "mn_no_pl": "Por eso, el experto dijo que no: no son médicamente necesarios.",
+    "mn_yes_sg": "Por eso, el experto dijo que sí. Es médicamente necesario.",
+    "mn_yes_pl": "Por eso, el experto dijo que sí. Son médicamente necesarios.",
+    "mn_no_sg": "Por eso, el experto dijo que no. No es médicamente necesario.",
+    "mn_no_pl": "Por eso, el experto dijo que no. No son médicamente necesarios.",
     "agree_denial_sg": "El experto estuvo de acuerdo con la negación.",
-    "agree_denial_pl": "El experto estuvo de acuerdo con las negaciones.",
+    "agree_denial_pl": "El experto estuvo de acuerdo con la negación.",
     "disagree_denial_sg": "El experto no estuvo de acuerdo con la negación.",
-    "disagree_denial_pl": "El experto no estuvo de acuerdo con las negaciones.",
+    "disagree_denial_pl": "El experto no estuvo de acuerdo con la negación.",
     "total_items": "en total",
     "guide": {
         "MTUS": "las guías de tratamiento de California (MTUS{pages})",
@@ -205,23 +202,25 @@ ES: dict[str, Any] = {
     "and": "y",
     "h_next": "## Qué pasa ahora",
     "next_approved_only_sg": "La negación anterior se anula. Así que ahora puede recibir esta atención. El "
-    "administrador de reclamos debe autorizarla. Debe hacerlo en un plazo de 5 días hábiles después de recibir "
-    "esta decisión.",
+    "administrador de reclamos debe autorizarla en un plazo de 5 días hábiles después de recibir esta decisión.",
     "next_approved_only_pl": "Las negaciones anteriores se anulan. Así que ahora puede recibir esta atención. El "
-    "administrador de reclamos debe autorizarla. Debe hacerlo en un plazo de 5 días hábiles después de recibir "
-    "esta decisión.",
+    "administrador de reclamos debe autorizarla en un plazo de 5 días hábiles después de recibir esta decisión.",
     "next_denied_only_sg": "La negación se mantiene. Su médico puede enviar una nueva solicitud si su condición cambia.",
     "next_denied_only_pl": "Las negaciones se mantienen. Su médico puede enviar una nueva solicitud si su condición "
     "cambia.",
-    "next_mixed": "Lo aprobado: el administrador de reclamos debe autorizarlo. Debe hacerlo en un plazo de 5 días "
-    "hábiles después de recibir esta decisión. Lo que sigue negado: la negación se mantiene. Su médico puede "
-    "enviar una nueva solicitud si su condición cambia.",
+    "next_group": {
+        "overturned": "**Qué pasa ahora:** ahora puede recibir esta atención. El administrador de reclamos debe "
+        "autorizarla en un plazo de 5 días hábiles después de recibir esta decisión.",
+        "upheld": "**Qué pasa ahora:** la negación se mantiene. Su médico puede enviar una nueva solicitud si su "
+        "condición cambia.",
+    },
     "h_appeal": "## Su derecho a apelar",
     "ia_gloss": ", {gloss}",
     "appeal": [
         "Si no está de acuerdo con esta decisión, puede apelar ante la Junta de Apelaciones de Compensación de "
         "Trabajadores (WCAB, Workers' Compensation Appeals Board).",
-        "Debe hacerlo dentro de los 30 días a partir de la fecha en que se le envió por correo esta decisión.",
+        "Debe hacerlo dentro de los 30 días a partir de la fecha en que se le envió por correo esta decisión. "
+        "No espere.",
         "Guarde esta carta y anote el día en que le llegó.",
         "Su apelación debe estar firmada. Esto se llama apelación verificada.",
         "La Junta solo puede cambiar la decisión por pocas razones. Algunas son el fraude, un prejuicio o un "
@@ -278,7 +277,7 @@ REASONS: list[dict[str, Any]] = [
         r"\b(?:since|as|because)\b[^.]{0,80}(?:surg|procedure|operat)",
         "group": "ancillary",
         "en_sg": "The surgery was not approved, so this is not needed either.",
-        "en_pl": "The surgery was not approved, so these are not needed either.",
+        "en_pl": "The surgery was not approved, so this is not needed either.",
         "es_sg": "La cirugía no fue aprobada, así que esto tampoco es necesario.",
         "es_pl": "La cirugía no fue aprobada, así que esto tampoco es necesario.",
     },
@@ -287,7 +286,7 @@ REASONS: list[dict[str, Any]] = [
         "when": True,
         "topic": r"(?:has been|was|is) (?:approved|certified|authorized) (?:to undergo|for)[^.]{0,60}(?:surg|procedure)",
         "en_sg": "The surgery was approved, so this is needed too.",
-        "en_pl": "The surgery was approved, so these are needed too.",
+        "en_pl": "The surgery was approved, so this is needed too.",
         "es_sg": "La cirugía fue aprobada, así que esto también es necesario.",
         "es_pl": "La cirugía fue aprobada, así que esto también es necesario.",
     },
@@ -402,7 +401,7 @@ DISPENSE_FORMS: list[tuple[str, str]] = [
     (r"\bpatch(?:es)?\b", "patch"),
     (r"\b(?:cream|gel|ointment|lotion|spray|solution|liquid|ml|topical)\b", ""),
     (r"\b(?:tab|tabs|tablet|tablets)\b", "tablet"),
-    (r"\bmg\b", "pill"),
+    (r"\bmg\b", "tablet"),
 ]
 
 #: Glossary terms that are context, not the thing asked for: glossed only when nothing else in the name is.

@@ -88,15 +88,36 @@ _TRAILING_NOUN = re.compile(r"(?:(?:s\b)?\s+(?:units?|scans?|stud(?:y|ies)|tests
                             re.IGNORECASE)
 
 
+_GENERIC = frozenset("""that with your from into they them this what when will have does done used using give
+    more part help after before small mild near body""".split())
+
+
+def word_keys(text: str) -> set[str]:
+    """Content words of ``text``, lower-cased and singular, for "does this gloss name another item?"."""
+    out = set()
+    for w in re.findall(r"[a-záéíóúñü]+", text.lower()):
+        if len(w) < 4 or w in _GENERIC:
+            continue
+        if w.endswith("ies") and len(w) > 5:
+            w = w[:-3] + "y"
+        elif w.endswith("s") and not w.endswith("ss") and len(w) > 4:
+            w = w[:-1]
+        out.add(w)
+    return out
+
+
 def add_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_PER_ITEM) -> str:
     """Insert "(gloss)" after up to ``limit`` glossary terms in ``name``; each term once per text (``used``)."""
     out, _ = find_glosses(name, lang, used, limit)
     return out
 
 
-def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_PER_ITEM
-                 ) -> tuple[str, list[tuple[str, str]]]:
-    """``name`` with "(gloss)" inserted, and the ``(term as written, gloss)`` pairs chosen."""
+def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_PER_ITEM,
+                 avoid: set[str] | frozenset[str] = frozenset()) -> tuple[str, list[tuple[str, str]]]:
+    """``name`` with "(gloss)" inserted, and the ``(term as written, gloss)`` pairs chosen.
+
+    A gloss whose words name something in ``avoid`` (the other items' words) is left out: "exercises done in
+    a warm pool" beside a "Home exercise kit" would read as a statement about the kit."""
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, GlossTerm]] = []
     for g in gloss_terms():  # longest spellings first, so a term's jargon form wins over its plain one
@@ -118,6 +139,8 @@ def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_
         if len(chosen) >= limit:
             break
         if g.term in used or g.term in terms_here:
+            continue
+        if avoid and word_keys(g.en) & avoid:
             continue
         if g.secondary and any(not c[2].secondary for c in chosen) and len(chosen) >= 1:
             continue  # one thing glossed is enough when it is the treatment itself
@@ -222,6 +245,7 @@ def clean_name(raw: str, lang: str = "en") -> Name:
             n.service_date = d
             text = (text[: m.start()] + text[m.end():]).strip()
     text = _fix_caps(text)
+    text = re.sub(r"\s*:\s+", " - ", text)  # "Pre-operative labs: BMP": one colon per line, before the outcome
     text = _MG.sub(lambda mm: f"{mm.group(1)} {mm.group(2).lower()}", text)
     text = _PLURAL.sub(lambda mm: f"{mm.group(1)} {mm.group(2)}s", text)  # the name stays English
     text = _dispense(text, lang)

@@ -21,11 +21,11 @@ from .plain import (
     Name,
     find_glosses,
     term_as_subject,
+    word_keys,
     amount_in_rationale,
     clean_name,
     date_words,
     join_words,
-    mid_sentence,
     num,
     numbers_in,
     record_numbers,
@@ -48,6 +48,7 @@ class ItemView:
     outcome: str  # "overturned" | "upheld"
     parts: list[Part] = field(default_factory=list)
     amount: float | None = None
+    avoid: frozenset[str] = frozenset()  # the other items' words (see plain.find_glosses)
 
 
 # ------------------------------------------------------------------------------------------ reasons
@@ -214,7 +215,7 @@ def _frequency_total(item: Item) -> float | None:
 def _display(view: ItemView, lang: str, used_glosses: set[str], *, inline: bool = True) -> tuple[str, list[str]]:
     """The item's name for the text, and (when ``inline`` is false) its glosses as sentences of their own."""
     p = PHRASES[lang]
-    glossed, pairs = find_glosses(view.name.text, lang, used_glosses)
+    glossed, pairs = find_glosses(view.name.text, lang, used_glosses, avoid=view.avoid)
     text = glossed if inline else view.name.text
     gloss_sents = [] if inline else [p["gloss_sentence"].format(term=term_as_subject(t), gloss=g) for t, g in pairs]
     extras = []
@@ -234,12 +235,9 @@ def _display(view: ItemView, lang: str, used_glosses: set[str], *, inline: bool 
 def _partial_sentence(item: Item, lang: str) -> str | None:
     if item.authorized is None:
         return None
-    p = PHRASES[lang]
-    auth = mid_sentence(clean_name(item.authorized.value, lang).text)
-    if item.original_request is not None:
-        orig = mid_sentence(clean_name(item.original_request.value, lang).text)
-        return p["partial"].format(original=orig, authorized=auth)
-    return p["partial_no_original"].format(authorized=auth)
+    # Only what was authorized: the original request's amount is not what this review decided, and a count
+    # next to "asked for" reads as the amount in dispute.
+    return PHRASES[lang]["partial"].format(authorized=clean_name(item.authorized.value, lang).text)
 
 
 # ------------------------------------------------------------------------------------------ the text
@@ -302,6 +300,10 @@ def render(record: CaseRecord, lang: str = "en") -> tuple[str, list[str]]:
             v.amount = float(it.quantity.value)
         v.parts = _parts(v, lang, warnings)
         views.append(v)
+    for v in views:
+        own = word_keys(v.item.treatment.value)
+        others = set().union(*(word_keys(w.item.treatment.value) for w in views if w is not v)) if len(views) > 1 else set()
+        v.avoid = frozenset(others - own)
 
     used: set[str] = set()  # glossary terms already explained
     named: set[str] = set()  # guideline sources already named in full
@@ -309,9 +311,7 @@ def render(record: CaseRecord, lang: str = "en") -> tuple[str, list[str]]:
     if not views:
         warnings.append("the record has no items; the explanation states no decision")
     grouped = len(views) > GROUP_ABOVE
-    present = [o for o in ("overturned", "upheld") if any(v.outcome == o for v in views)]
-    if present:
-        lines += [" ".join(p["means"][o] for o in present), ""]
+    mixed = len({v.outcome for v in views}) > 1
     for outcome in ("overturned", "upheld"):
         vs = [v for v in views if v.outcome == outcome]
         if not vs:
@@ -338,27 +338,28 @@ def render(record: CaseRecord, lang: str = "en") -> tuple[str, list[str]]:
                     if glosses:
                         lines += [" ".join(glosses), ""]
             else:
-                lines += [p["group_line"][outcome], ""]
                 for v in b:
                     inline = len(v.name.text.split()) <= INLINE_GLOSS_WORDS
                     name, glosses = _display(v, lang, used, inline=inline)
-                    lines.append(p["bullet"].format(name=name) + "".join(" " + g for g in glosses))
+                    lines.append(p["bullet"].format(name=name, outcome=p["outcome"][outcome])
+                                 + "".join(" " + g for g in glosses))
                 lines.append("")
             partial = _partial_sentence(b[0].item, lang)
             if partial:
                 lines += [partial, ""]
             lines += [p["why"].format(reason=_render_parts(b[0].parts, lang, plural, named)), ""]
+        if mixed:
+            lines += [p["next_group"][outcome], ""]
 
     approved = [v for v in views if v.outcome == "overturned"]
     denied = [v for v in views if v.outcome == "upheld"]
-    lines += [p["h_next"], ""]
-    if approved and denied:
-        lines.append(p["next_mixed"])
-    elif approved:
-        lines.append(p["next_approved_only_pl" if len(approved) > 1 else "next_approved_only_sg"])
-    elif denied:
-        lines.append(p["next_denied_only_pl" if len(denied) > 1 else "next_denied_only_sg"])
-    lines.append("")
+    if not mixed and (approved or denied):
+        lines += [p["h_next"], ""]
+        if approved:
+            lines.append(p["next_approved_only_pl" if len(approved) > 1 else "next_approved_only_sg"])
+        else:
+            lines.append(p["next_denied_only_pl" if len(denied) > 1 else "next_denied_only_sg"])
+        lines.append("")
 
     ia_gloss = _ia_gloss(lang)
     lines += [p["h_appeal"], ""]
