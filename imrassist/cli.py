@@ -100,12 +100,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from .batch import expand_inputs
 
+    _check_batch_args(args)
     inputs = expand_inputs(args.letters)
     if len(inputs) == 1 and not args.jsonl and not args.out:
+        from .batch import read_source
         from .extract import extract
-        from .letter import read_letter
 
-        letter = read_letter(inputs[0])
+        letter = read_source(inputs[0])
         record = extract(letter, args.backend, settings=_llm_settings(args))
         for w in record.meta.warnings:
             _err(f"{inputs[0]}: warning: {w}")
@@ -194,8 +195,23 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .batch import expand_inputs, run_batch
 
+    _check_batch_args(args)
+    if args.html:
+        try:
+            import importlib
+
+            importlib.import_module("imrassist.report.html")
+        except ModuleNotFoundError as exc:
+            raise ImrassistError(f"--html needs the HTML report module, which is missing ({exc.name})") from None
     inputs = expand_inputs(args.letters)
     return run_batch("analyze", inputs, args, settings=_llm_settings(args))
+
+
+def _check_batch_args(args: argparse.Namespace) -> None:
+    if args.resume and not args.jsonl:
+        raise ImrassistError("--resume needs --jsonl OUT (the results file of the run to resume)")
+    if args.jobs == 0:
+        args.jobs = os.cpu_count() or 1
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -286,12 +302,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_BATCH_TIMEOUT = 120.0  # = imrassist.batch.DEFAULT_TIMEOUT (not imported here: keeps every command's start light)
+
+
 def _batch_args(s: argparse.ArgumentParser) -> None:
-    s.add_argument("--out", metavar="DIR", help="write one output file set per letter into DIR")
-    s.add_argument("--jobs", type=int, default=1, metavar="N", help="process letters in N worker processes")
-    s.add_argument("--jsonl", metavar="OUT", help="append one JSON line per input as it completes")
-    s.add_argument("--resume", action="store_true", help="skip inputs already in --jsonl OUT")
+    s.add_argument("--out", metavar="DIR", help="write one output file set per letter into DIR (atomically)")
+    s.add_argument("--jobs", type=_non_negative_int, default=1, metavar="N",
+                   help="process letters in N worker processes (0: one per CPU; default 1)")
+    s.add_argument("--jsonl", metavar="OUT", help="append one JSON line per input as it completes (record or error)")
+    s.add_argument("--resume", action="store_true",
+                   help="skip inputs that already have an ok line in --jsonl OUT (failed ones run again)")
+    s.add_argument("--timeout", type=float, default=_BATCH_TIMEOUT, metavar="SEC",
+                   help=f"give up on a letter after SEC seconds, as an error entry (0: never; default {_BATCH_TIMEOUT:g})")
     s.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {n}")
+    return n
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,8 @@
 
 ``analyze_text`` takes text and returns plain data, holds no state and touches no files or network, so
 it can be mapped over partitions by an existing engine (Ray Data, Dask bag, Spark) with no scheduler of
-ours. The CLI batch, the HTTP service and the eval harness all call :func:`analyze_letter`.
+ours (docs/scaling.md). The CLI batch, the HTTP service and the eval harness all call
+:func:`analyze_letter`.
 """
 
 from __future__ import annotations
@@ -53,11 +54,16 @@ def analyze_letter(
     from .explain import explain, summarize
     from .extract import extract
 
+    reference = None
     if record is None:
         record = extract(letter, backend, settings=settings)  # type: ignore[arg-type]
+        if backend == "rules":
+            # The checks judge an explanation against the rules extractor's reading of the letter; that
+            # is the record we just made (the extractor is deterministic), so do not extract it twice.
+            reference = record
     expl = explain(record, lang=lang, backend=explain_backend, letter=letter, settings=settings)
     summary = summarize(record)
-    findings = check(letter, record=record, explanation=expl.text, lang=lang)
+    findings = check(letter, record=record, explanation=expl.text, lang=lang, reference=reference)
     return Analysis(
         source=letter.source,
         record=record,
@@ -72,16 +78,58 @@ def analyze_letter(
 def analyze_text(text: str, source: str = "<text>", lang: Literal["en", "es"] = "en") -> dict[str, Any]:
     """Pure and picklable: letter text in, plain JSON-able dict out (deterministic backends only).
 
-    Bad input is returned as ``{"source": ..., "ok": False, "error": {...}}`` instead of raised, so a
-    map over millions of letters never dies on one of them.
+    The same ``(text, source, lang)`` always gives an equal dict; nothing is read or written outside the
+    call (no files, no network, no environment) except bounded in-memory caches that never change a
+    result. On success the dict is ``Analysis.model_dump(mode="json")`` plus ``"ok": True``; bad input
+    (and, so that a map over millions of letters never dies on one of them, any other failure) is
+    returned as ``{"source": ..., "ok": False, "error": {"reason": ..., "message": ...}}``.
     """
-    from .errors import InputError
+    return _analyze_safely(lambda: letter_from_text(text, source), source, lang)
+
+
+def analyze_bytes(data: bytes, source: str = "<bytes>", lang: Literal["en", "es"] = "en") -> dict[str, Any]:
+    """:func:`analyze_text` for raw file bytes (text in any encoding we read, or a PDF); also pure."""
+    from .letter import letter_from_bytes
+
+    return _analyze_safely(lambda: letter_from_bytes(data, source), source, lang)
+
+
+def _analyze_safely(build: Any, source: str, lang: Literal["en", "es"]) -> dict[str, Any]:
+    from .errors import ImrassistError, InputError
 
     try:
-        letter = letter_from_text(text, source)
-        result = analyze_letter(letter, lang=lang)
+        result = analyze_letter(build(), lang=lang)
     except InputError as exc:
-        return {"source": source, "ok": False, "error": {"reason": exc.reason, "message": exc.message}}
+        return {"source": source, "ok": False, "error": {"reason": exc.reason, "message": exc.one_line()}}
+    except ImrassistError as exc:
+        return {"source": source, "ok": False, "error": {"reason": "error", "message": " ".join(str(exc).split())}}
+    except Exception as exc:  # noqa: BLE001 - a map over an archive must not die on one letter
+        return {"source": source, "ok": False,
+                "error": {"reason": "internal", "message": f"{source}: internal error ({type(exc).__name__})"}}
     data = result.model_dump(mode="json")
     data["ok"] = True
     return data
+
+
+def warm_up() -> None:
+    """Load, once, everything the deterministic pipeline loads on first use: the extractor, checks and
+    explainer modules, the knowledge files and textstat's pronunciation dictionary (about 1 s). A parent
+    process calls it before forking workers so they share it; a Ray/Dask worker may call it in a setup
+    hook. It changes no result."""
+    from . import checks, explain, extract, knowledge  # noqa: F401
+    from .checks import list_checks
+    from .explain.readability import measure
+
+    list_checks()
+    for name in ("documents", "odg_chapters", "mtus_titles", "guideline_topics", "glossary", "states"):
+        fn = getattr(knowledge, name, None)
+        if callable(fn):
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - warming is best effort
+                pass
+    for lang in ("en", "es"):
+        try:
+            measure("Warm up the reader. It is ready now.", lang)
+        except Exception:  # noqa: BLE001
+            pass
