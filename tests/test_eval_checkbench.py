@@ -147,6 +147,8 @@ def test_counting_with_fakes(tmp_path: Path) -> None:
     # Two paraphrases per English text (3 texts): one of each pair alarms; the template ones also keep their
     # PRE-EXISTING marker, so both template paraphrases alarm -> 2 + 2 + 1 = 5 of 6.
     assert (alarms["paraphrases"]["cases"], alarms["paraphrases"]["alarms"]) == (6, 5)
+    # Counting only errors the clean text did not already have: just the three ALARM paraphrases.
+    assert (alarms["paraphrases (new errors only)"]["cases"], alarms["paraphrases (new errors only)"]["alarms"]) == (6, 3)
     assert alarms["all clean inputs"]["cases"] == 7 and alarms["all clean inputs"]["alarms"] == 4
 
     hand = rep.handwritten

@@ -23,7 +23,9 @@ Rules of counting (documented in ``evals/README.md``):
   (compared by code, kind, field, found and expected) and that finding is an ``error``, or a ``warning`` of
   the expected kind (``missing`` and ``readability`` are warnings by design, DESIGN.md). It is caught with
   the **right kind** when one such new finding has the expected kind.
-* A clean input or a paraphrase raises a **false alarm** when it gets any ``error`` finding.
+* A clean input or a paraphrase raises a **false alarm** when it gets any ``error`` finding. Paraphrases are
+  also counted by the errors their clean text did not already draw ("new errors only"), which isolates
+  what the rewording itself set off.
 * Every required mutation class (:data:`REQUIRED_CLASSES`) must have produced at least one case over the
   suite; a class with none is reported as an error (and ``imrassist eval`` exits 1), never as 100%.
 
@@ -83,6 +85,8 @@ WARNING_KINDS = frozenset({"missing", "readability"})
 _CLASS_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("day_month_swap", ("day", "month")),
     ("day_month_swap", ("dm", "swap")),
+    ("date_role_swap", ("date", "swap")),
+    ("date_role_swap", ("role",)),
     ("date_shift", ("date",)),
     ("number_word_change", ("word",)),
     ("negation", ("negat",)),
@@ -91,7 +95,6 @@ _CLASS_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("decision_flip", ("outcome",)),
     ("treatment_swap", ("treatment",)),
     ("deadline_change", ("deadline",)),
-    ("deadline_change", ("appeal",)),
     ("demographic_change", ("demograph",)),
     ("demographic_change", ("age",)),
     ("demographic_change", ("sex",)),
@@ -150,7 +153,7 @@ def _as_mutation(obj: Any, *, target: str, default_class: str = "", default_kind
                         raw_class=default_class)
     if isinstance(obj, tuple) and len(obj) in (2, 3):  # (mutated, kind) or (mutated, kind, class)
         obj = {target: obj[0], "kind": obj[1], "cls": obj[2] if len(obj) == 3 else default_class}
-    raw = _attr(obj, "cls", "mutation_class", "klass", "category", "mutation", "name", "label", "operator") or default_class
+    raw = _attr(obj, "op", "cls", "mutation_class", "klass", "category", "mutation", "name", "label", "operator") or default_class
     kind = _attr(obj, "kind", "expected_kind", "expect_kind", "expected")
     if kind is None:
         kind = default_kind
@@ -177,16 +180,19 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 class Mutator:
     """Adapter over :mod:`imrassist.evals.mutate` (or any object with the same functions).
 
-    Looked-up names, first found wins: records ``mutate_record`` / ``record_mutations`` /
-    ``mutate_records``; explanations ``mutate_explanation`` / ``explanation_mutations`` / ``mutate_text``;
-    paraphrases ``paraphrase`` / ``paraphrases`` / ``paraphrase_explanation``. Each returns an iterable of
-    cases; a case is an object or dict with a class name (``cls``/``name``/``mutation``...), an expected
-    ``kind``, and the mutated ``record`` or ``text``. Paraphrases may be plain strings.
+    Looked-up names, first found wins: records ``record_mutants(record, letter, seed=)`` (or
+    ``mutate_record`` ...); explanations ``explanation_mutants(text, letter, reference=, lang=, seed=)`` (or
+    ``mutate_explanation`` ...); paraphrases ``explanation_paraphrases(text, letter, reference=, lang=,
+    seed=)`` (or ``paraphrase`` ...). Keyword arguments a function does not take are not passed. Each
+    returns an iterable of cases; a case is an object or dict with a class name (``op``/``cls``/``name``
+    ...), an expected ``kind``, and the mutated ``record`` or text (``explanation``/``text``). Paraphrases
+    may be plain strings.
     """
 
-    RECORD = ("mutate_record", "record_mutations", "mutate_records")
-    EXPLANATION = ("mutate_explanation", "explanation_mutations", "mutate_text", "mutate_explanations")
-    PARAPHRASE = ("paraphrase", "paraphrases", "paraphrase_explanation", "paraphrase_text")
+    RECORD = ("record_mutants", "mutate_record", "record_mutations", "mutate_records")
+    EXPLANATION = ("explanation_mutants", "mutate_explanation", "explanation_mutations", "mutate_text",
+                   "mutate_explanations")
+    PARAPHRASE = ("explanation_paraphrases", "paraphrase", "paraphrases", "paraphrase_explanation", "paraphrase_text")
 
     def __init__(self, module: Any):
         self.module = module
@@ -339,12 +345,14 @@ def _bench_letter(name: str, letter: Any, record: Any, hand_clean: list[tuple[st
     cases: list[dict[str, Any]] = []
 
     def add(target: str, cls: str, kind: str | None, source: str, description: str, findings: list[Any],
-            clean_keys: set[tuple] | None) -> None:
-        row: dict[str, Any] = {"letter": name, "target": target, "class": cls, "kind": kind, "source": source,
-                               "description": description[:200]}
-        if kind is None:  # clean or paraphrase
+            clean_keys: set[tuple] | None, op: str = "") -> None:
+        row: dict[str, Any] = {"letter": name, "target": target, "class": cls, "op": op or cls, "kind": kind,
+                               "source": source, "description": description[:200]}
+        if kind is None:  # clean or paraphrase (a paraphrase also notes errors its clean text did not have)
             errs = _errors(findings)
             row.update(alarm=bool(errs), findings=[_brief(f) for f in errs[:3]])
+            if clean_keys is not None:
+                row["new_alarm"] = any(_key(f) not in clean_keys for f in errs)
         else:
             caught, right, hits = _judge(findings, clean_keys or set(), kind)
             row.update(caught=caught, right_kind=right, findings=[_brief(f) for f in hits[:3]])
@@ -359,7 +367,7 @@ def _bench_letter(name: str, letter: Any, record: Any, hand_clean: list[tuple[st
             if m.record is None or not m.kind:
                 continue
             add("record", m.cls, m.kind, "record", m.description or m.raw_class,
-                _check(tools, letter, record=m.record), clean_keys)
+                _check(tools, letter, record=m.record), clean_keys, m.raw_class)
 
     # Explanations: ours (en planted + paraphrased; es clean) and the suite's clean hand-written ones.
     texts: list[tuple[str, str, str]] = []  # (source, lang, text)
@@ -385,15 +393,15 @@ def _bench_letter(name: str, letter: Any, record: Any, hand_clean: list[tuple[st
                 continue
             if not m.kind:  # a generator may mix paraphrases in
                 add("explanation", "paraphrase", None, source, m.description or m.raw_class,
-                    _check(tools, letter, explanation=m.text, reference=record, lang=lang), None)
+                    _check(tools, letter, explanation=m.text, reference=record, lang=lang), clean_keys, m.raw_class)
                 continue
             add("explanation", m.cls, m.kind, source, m.description or m.raw_class,
-                _check(tools, letter, explanation=m.text, reference=record, lang=lang), clean_keys)
+                _check(tools, letter, explanation=m.text, reference=record, lang=lang), clean_keys, m.raw_class)
         for p in tools.mutator.paraphrases(text, record, letter, lang):
             if p.text is None or p.text == text:
                 continue
             add("explanation", "paraphrase", None, source, p.description or p.raw_class or "paraphrase",
-                _check(tools, letter, explanation=p.text, reference=record, lang=lang), None)
+                _check(tools, letter, explanation=p.text, reference=record, lang=lang), clean_keys, p.raw_class)
     return {"name": name, "cases": cases}
 
 
@@ -649,6 +657,7 @@ def _aggregate(report: CheckBenchReport, cases: list[dict[str, Any]], require: t
         "clean explanations (ours, es)": AlarmRow(name="clean explanations (ours, es)"),
         "clean explanations (hand-written)": AlarmRow(name="clean explanations (hand-written)"),
         "paraphrases": AlarmRow(name="paraphrases"),
+        "paraphrases (new errors only)": AlarmRow(name="paraphrases (new errors only)"),
     }
     for c in cases:
         if c.get("kind") is not None or c.get("skipped"):
@@ -664,9 +673,13 @@ def _aggregate(report: CheckBenchReport, cases: list[dict[str, Any]], require: t
         row = alarm_rows.setdefault(key, AlarmRow(name=key))
         row.cases += 1
         row.alarms += bool(c.get("alarm"))
+        if key == "paraphrases":
+            new = alarm_rows["paraphrases (new errors only)"]
+            new.cases += 1
+            new.alarms += bool(c.get("new_alarm"))
     all_clean = AlarmRow(name="all clean inputs")
     for k, r in alarm_rows.items():
-        if k != "paraphrases":
+        if not k.startswith("paraphrases"):
             all_clean.cases += r.cases
             all_clean.alarms += r.alarms
     report.false_alarms = [r.dump() for r in [*alarm_rows.values(), all_clean]]
@@ -680,6 +693,7 @@ def _aggregate(report: CheckBenchReport, cases: list[dict[str, Any]], require: t
     caught = sum(c["caught"] for c in planted)
     right = sum(c["right_kind"] for c in planted)
     para = alarm_rows["paraphrases"]
+    para_new = alarm_rows["paraphrases (new errors only)"]
     report.summary_line = (
         f"{len(report.letters_used)} letters; {len(planted)} planted errors, {caught} caught"
         f" ({caught / len(planted):.3f})" if planted else f"{len(report.letters_used)} letters; no planted errors"
@@ -687,7 +701,7 @@ def _aggregate(report: CheckBenchReport, cases: list[dict[str, Any]], require: t
     if planted:
         report.summary_line += f", {right} with the right kind ({right / len(planted):.3f})"
     report.summary_line += (f"; false alarms: clean {all_clean.alarms}/{all_clean.cases}"
-                            f", paraphrases {para.alarms}/{para.cases}")
+                            f", paraphrases {para.alarms}/{para.cases} ({para_new.alarms} with new errors)")
     report.examples = {
         "missed": [f"{c['letter']} [{c['target']} {c['class']}/{c['kind']}] {c['description']}"
                    for c in planted if not c["caught"]][:20],
