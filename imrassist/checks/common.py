@@ -178,7 +178,7 @@ _TIME_NOUNS = {"day", "week", "month", "year"}
 def _number_words(lang: str) -> list[str]:
     en_parts = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-                "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "a",
+                "twenty", "thirty", "forty", "fourty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "a",
                 "dozen", "single"}
     out = []
     for w in NUMBER_WORDS:
@@ -227,6 +227,13 @@ def _noun_key(word: str, lang: str) -> str | None:
     return _NOUN_KEYS_EN.get(s)
 
 
+def _number(token: str, lang: str) -> float | None:
+    # parse.NUMBER_WORDS maps "once" to 1 (English); in Spanish it is eleven.
+    if lang == "es" and token.strip().lower() == "once":
+        return 11
+    return parse_number(token)
+
+
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-zÀ-ÿ%][A-Za-zÀ-ÿ'/-]*)")
 
 
@@ -246,8 +253,8 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
         before = text[max(0, m.start() - 2):m.start()]
         if re.search(r"[A-Za-z]$", before) or re.search(r"[LCTS]\s?$", before):
             continue
-        a = parse_number(m.group("a"))
-        b = parse_number(m.group("b")) if m.group("b") else None
+        a = _number(m.group("a"), lang)
+        b = _number(m.group("b"), lang) if m.group("b") else None
         if a is None:
             continue
         values = (a,) if b is None else (a, b)

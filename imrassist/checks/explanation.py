@@ -112,8 +112,11 @@ _NEXT_RE = {
         r"nueva\s+solicitud|hable\s+con\s+su\s+m[eé]dico", re.I),
 }
 _UR_SENT_RE = {
-    "en": re.compile(r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+review|said\s+no|turned\s+down|first\s+review|insurer'?s\s+review", re.I),
-    "es": re.compile(r"revisi[oó]n\s+de\s+utilizaci[oó]n|\bUR\b|revisi[oó]n\s+del\s+administrador|dijo\s+que\s+no|primera\s+revisi[oó]n", re.I),
+    "en": re.compile(r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+review|said\s+no|turned\s+down|first\s+review"
+                     r"|insurer'?s\s+review|claims\s+administrator\s+(?:first\s+|only\s+|had\s+|then\s+)?(?:approved|denied|said"
+                     r"|modified|authorized|certified|agreed|turned|partly|partially|allowed|cut)", re.I),
+    "es": re.compile(r"revisi[oó]n\s+de\s+utilizaci[oó]n|\bUR\b|revisi[oó]n\s+del\s+administrador|dijo\s+que\s+no|primera\s+revisi[oó]n"
+                     r"|administrador\s+de\s+reclamos\s+(?:primero\s+|solo\s+|s[oó]lo\s+)?(?:aprob[oó]|neg[oó]|dijo|modific[oó]|autoriz[oó]|rechaz[oó])", re.I),
 }
 _REQUEST_RE = {
     "en": re.compile(r"\b(?:asked(?:,[^,]{0,40},)?\s+(?:for|to\s+(?:approve|cover|authori[sz]e))(?:\s+(?:approval|authori[sz]ation)\s+(?:of|for))?|requested|request(?:ed)?\s+for|wanted\s+you\s+to\s+(?:have|get))\s+", re.I),
@@ -175,6 +178,11 @@ _NEG_RE = {
 _COND_RE = {
     "en": re.compile(r"\b(?:whether|if|only\s+when|unless|when)\b", re.I),
     "es": re.compile(r"\b(?:si|solo\s+cuando|a\s+menos\s+que|cuando)\b", re.I),
+}
+_DEFINITION_AFTER = re.compile(r"\s*(?:means|quiere\s+decir|significa)\b", re.I)
+_GENERIC_BEFORE = {
+    "en": re.compile(r"(?:^|[^\w])(?:what|whatever|anything|everything|(?:items?|ones?|parts?|things?)\s+that)\s+(?:\w+\s+){0,2}$", re.I),
+    "es": re.compile(r"(?:^|[^\w])(?:lo|lo\s+que|todo\s+lo\s+que|los\s+que|las\s+que)\s+(?:\w+\s+){0,2}$", re.I),
 }
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\bbut\b|\bpero\b|\band\s+so\b|\bso\b|\bthen\b|\bluego\b|\bas[ií]\s+que\b", re.I)
 
@@ -265,7 +273,7 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     dist = distinctive(phrase)
     scored: list[tuple[float, int]] = []
     for f in items:
-        if core and not core <= (f.vocab | f.block_words | _class_words(f)):
+        if core and not core <= (f.vocab | f.block_words):
             continue
         overlap = len(dist & (f.keys | f.vocab))
         ratio = fuzz.token_set_ratio(norm_words(phrase), norm_words(f.name))
@@ -275,10 +283,6 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
         scored.append((strong * 1000 + overlap * 100 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
-
-
-def _class_words(f: ItemFact) -> set[str]:
-    return set()
 
 
 def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, int, int]]:
@@ -296,6 +300,8 @@ def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, 
             if ur and strength < 3 and not re.search(r"overturned|upheld|anulad|revocad", m.group(0), re.I):
                 continue
             before = sent[:a]
+            if _DEFINITION_AFTER.match(sent, b) or _GENERIC_BEFORE[lang].search(before):
+                continue  # "Approved means ...", "What was approved: ...": about the words, not an item
             if lang == "en" and re.search(r"\bto\s+(?:\w+\s+)?$", before) and strength < 3:
                 continue  # "asked ... to approve": a request, not an outcome
             if lang == "es" and re.search(r"\b(?:para|pidi[oó]|solicit[oó])\s+$", before) and strength < 3:
@@ -315,23 +321,21 @@ def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, 
     return hits
 
 
-def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
-    text = strip_markdown(raw)
-    sents = _sentences(text, raw)
-    dmy = lang == "es"
-    dates = find_dates(text, dmy=dmy)
-    date_spans = [(d.start, d.end) for d in dates]
-    pages = page_refs(text)
-    page_spans = [(s, e) for _, s, e in pages]
-    case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
+_DEADLINE_PREP = re.compile(
+    r"(?:within|in|by|no\s+later\s+than|dentro\s+de|en\s+un\s+plazo\s+de|en|antes\s+de|plazo\s+de)\s+(?:the\s+|los\s+|las\s+)?$",
+    re.IGNORECASE,
+)
+_MUST_RE = re.compile(r"\b(?:must|have\s+to|has\s+to|need\s+to|debe|tiene\s+que|hay\s+que)\b|\bwithin\b|\bdentro\b|\bplazo\b", re.I)
+_BULLET_RE = re.compile(r"[ \t]*(?:[-*+]|\d{1,2}[.)])[ \t]+")
 
-    # Ages and sex words.
+
+def _ages(text: str, lang: str) -> list[tuple[int, int, int]]:
     ages: list[tuple[int, int, int]] = []
     pos = 0
     while True:
         hit = find_age(text[pos:])
         if not hit:
-            break
+            return ages
         a, s, e = hit[0], pos + hit[1], pos + hit[2]
         ok = True
         if lang == "es":
@@ -342,53 +346,81 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
         if ok:
             ages.append((a, s, e))
         pos = e
+
+
+def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> str | None:
+    """"appeal" / "implementation" when a day/week/month count is a deadline, else None."""
+    if c.noun not in ("day", "week", "month", "year"):
+        return None
+    prep = bool(_DEADLINE_PREP.search(text[max(0, c.start - 30):c.start]))
+    working = bool(re.search(r"working|business|h[aá]biles", text[c.start:c.end + 12], re.I))
+    if _APPEAL_RE[lang].search(stext) or _MAIL_RE.search(stext):
+        return "appeal"
+    if _IMPL_RE.search(stext) and (prep or working):
+        return "implementation"
+    if prev and _APPEAL_RE[lang].search(prev) and (prep or _MUST_RE.search(stext)):
+        return "appeal"
+    if prev and _IMPL_RE.search(prev) and (prep or working) and _MUST_RE.search(stext):
+        return "implementation"
+    return None
+
+
+def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
+    text = strip_markdown(raw)
+    sents = _sentences(text, raw)
+    dates = find_dates(text, dmy=lang == "es")
+    pages = page_refs(text)
+    case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
+    ages = _ages(text, lang)
     sexes = [(parse_sex(m.group(0)) or "", m.start(), m.end()) for m in SEX_RE.finditer(text)]
 
-    # Counts; deadlines are the day/week/month counts said about the appeal or the implementation.
-    skip = date_spans + page_spans + case_spans + [(s, e) for _, s, e in ages]
-    all_counts = find_counts(text, lang, skip=skip)
-    counts: list[Count] = []
-    deadlines: list[Deadline] = []
-    sent_index = [(sn.start, sn.end) for sn in sents]
-
     def sent_at(p: int) -> int:
-        for i, (a, b) in enumerate(sent_index):
-            if a <= p < b:
+        for i, sn in enumerate(sents):
+            if sn.start <= p < sn.end:
                 return i
         return -1
 
-    for c in all_counts:
+    def prev_text(si: int) -> str:
+        if si > 0 and sents[si - 1].para == sents[si].para:
+            return text[sents[si - 1].start:sents[si - 1].end]
+        return ""
+
+    # Counts; deadlines are the day/week/month counts said about the appeal or the implementation.
+    skip = [(d.start, d.end) for d in dates] + [(s, e) for _, s, e in pages] + case_spans + [(s, e) for _, s, e in ages]
+    counts: list[Count] = []
+    deadlines: list[Deadline] = []
+    for c in find_counts(text, lang, skip=skip):
         si = sent_at(c.start)
         stext = text[sents[si].start:sents[si].end] if si >= 0 else ""
-        context = None
-        if c.noun in ("day", "week", "month", "year"):
-            prev = text[sents[si - 1].start:sents[si - 1].end] if si > 0 and sents[si - 1].para == sents[si].para else ""
-            if _APPEAL_RE[lang].search(stext) or _MAIL_RE.search(stext):
-                context = "appeal"
-            elif _IMPL_RE.search(stext) and re.search(r"within|dentro|en\s+un\s+plazo|no\s+m[aá]s\s+de|\bby\b", stext, re.I):
-                context = "implementation"
-            elif _APPEAL_RE[lang].search(prev) and re.search(r"within|dentro|plazo|must|debe|tiene", stext, re.I):
-                context = "appeal"
+        context = _deadline_context(text, c, stext, prev_text(si) if si >= 0 else "", lang)
         if context:
             deadlines.append(Deadline(c, context, si))
         else:
             counts.append(c)
 
-    # Item mentions per sentence; treatment phrases; outcomes.
+    items = facts.items
+    # Lines: which sentences sit on a bullet line, and which line each sentence starts on.
+    line_of: list[int] = []
+    bullet: list[bool] = []
+    for sn in sents:
+        ls = raw.rfind("\n", 0, sn.start) + 1
+        line_of.append(ls)
+        bullet.append(bool(_BULLET_RE.match(raw, ls)))
+
     mentions: dict[int, set[int]] = {}
     treatments: list[TreatmentPhrase] = []
     outcomes: list[Outcome] = []
-    items = facts.items
+    per_sent: dict[int, list[Outcome]] = {}
+    heading_best: dict[int, list[int]] = {}
     for si, sn in enumerate(sents):
-        stext = text[sn.start:sn.end]
         if sn.heading:
             continue
+        stext = text[sn.start:sn.end]
         mentions[si] = _item_mentions(stext, items)
-        # "X: outcome" lines (a bold item line, a bullet).
         m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
         if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
-            x = m.group("x")
-            treatments.append(TreatmentPhrase(x, sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
+            treatments.append(TreatmentPhrase(m.group("x"), sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
+            heading_best[si] = _best_items(m.group("x"), items)[:1]
         rq = _REQUEST_RE[lang].search(stext)
         if rq and not _UR_SENT_RE[lang].search(stext[:rq.start()]):
             rest = stext[rq.end():]
@@ -403,48 +435,55 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
         if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
             continue
         for approved, a, b, strength in _outcomes_in(text, sn.start, sn.end, lang):
-            outcomes.append(Outcome(approved, a, b, si, strength, text=text[a:b]))
+            o = Outcome(approved, a, b, si, strength, text=text[a:b])
+            outcomes.append(o)
+            per_sent.setdefault(si, []).append(o)
 
-    # Which items each outcome is about.
-    last_items: list[int] = []
-    last_para = -1
-    heading_items: dict[int, list[int]] = {}
-    for t in treatments:
-        if t.source == "heading":
-            best = _best_items(t.text, items)
-            heading_items[t.sent] = best[:1]
-    for o in outcomes:
-        sn = sents[o.sent]
-        if sn.para != last_para:
-            last_para = sn.para
-            if not any(sents[o2.sent].para == sn.para for o2 in outcomes if o2 is not o and o2.sent < o.sent):
-                pass
+    # Which items each outcome is about: the item of an "X: outcome" line, the items listed under a
+    # "These are approved:" line, the items the sentence names, all items for "both"/"all", else the
+    # items last spoken of.
+    context: list[int] = []
+    consumed: set[int] = set()
+    all_items = [f.index for f in items]
+    for si, sn in enumerate(sents):
+        if sn.heading:
+            continue
         stext = text[sn.start:sn.end]
-        target: list[int] = []
-        if o.sent in heading_items:
-            target = heading_items[o.sent]
-            if not target:
-                o.items = []
+        outs = per_sent.get(si, [])
+        if outs and stext.rstrip(" *_").endswith(":"):
+            group: list[int] = []
+            j = si + 1
+            while j < len(sents) and (bullet[j] or line_of[j] == line_of[j - 1] and j - 1 in consumed):
+                if line_of[j] != line_of[j - 1] or j == si + 1:
+                    best = _best_items(text[sents[j].start:sents[j].end], items)[:1] or sorted(mentions.get(j, ()))
+                    group += [i for i in best if i not in group]
+                consumed.add(j)
+                j += 1
+            if group:
+                for o in outs:
+                    o.items = group
+                context = group
                 continue
-        elif mentions.get(o.sent):
-            target = sorted(mentions[o.sent])
+        if si in consumed and not outs:
+            continue
+        if si in heading_best:
+            target = heading_best[si]
+        elif mentions.get(si):
+            target = sorted(mentions[si])
         elif _PLURAL_RE[lang].search(stext):
-            target = [f.index for f in items]
+            target = context if len(context) > 1 else all_items
         elif len(items) == 1:
-            target = [0]
+            target = all_items
+        elif context:
+            target = context
+        elif len({f.decision for f in items}) == 1:
+            target = all_items
         else:
-            # The last item named earlier in the same paragraph, else the last one named anywhere before.
-            prev = [i for i in range(o.sent - 1, -1, -1) if (heading_items.get(i) or mentions.get(i))]
-            same_para = [i for i in prev if sents[i].para == sn.para]
-            pick = (same_para or prev)[:1]
-            if pick:
-                target = heading_items.get(pick[0]) or sorted(mentions.get(pick[0], set()))
-            elif len({f.decision for f in items}) == 1:
-                target = [f.index for f in items]
-        o.items = target
-        if target:
-            last_items = target
-    del last_items
+            target = []
+        for o in outs:
+            o.items = list(target)
+        if target and si not in consumed and (si in heading_best or mentions.get(si)):
+            context = list(target)
 
     return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions)
 
@@ -522,8 +561,9 @@ def check_dates(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
 _NOUN_WORDS = {"visit": "visits/sessions", "mm": "mm", "day": "days", "week": "weeks", "month": "months", "year": "years"}
 
 
-def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[float, ItemFact] | None:
-    """The item quantity a count in a request sentence ("asked for 8 sessions of X") must equal."""
+def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[float], float, ItemFact] | None:
+    """For a count in a request sentence ("asked for 8 sessions of X"): the amounts the item's text states
+    for that noun (requested, original request, authorized), the requested one, and the item."""
     si = r.sent_of(c.start)
     if si < 0:
         return None
@@ -531,12 +571,17 @@ def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[float, 
     if not _REQUEST_RE[r.lang].search(stext) and not re.search(r"\b(?:should\s+get|agreed.*get|debe\s+recibir)\b", stext, re.I):
         return None
     named = r.mentions.get(si, set())
-    cands = [f for f in facts.items if (f.index in named or len(facts.items) == 1) and f.item is not None and f.item.quantity is not None]
-    for f in cands:
-        unit = f.item.unit.value if f.item and f.item.unit else "visit"
-        key = _noun_key(unit.split()[-1], "en") or "visit"
-        if key == c.noun:
-            return float(f.item.quantity.value), f  # type: ignore[union-attr]
+    for f in facts.items:
+        if not (f.index in named or len(facts.items) == 1) or f.item is None or f.item.quantity is None:
+            continue
+        unit = f.item.unit.value if f.item.unit else "visit"
+        if (_noun_key(unit.split()[-1], "en") or "visit") != c.noun:
+            continue
+        accepted = {float(f.item.quantity.value)}
+        for hc in find_counts(f.header, "en"):
+            if hc.noun == c.noun:
+                accepted |= {float(v) for v in hc.values}
+        return accepted, float(f.item.quantity.value), f
     return None
 
 
@@ -553,13 +598,15 @@ def check_counts(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     for c in r.counts:
         es = (c.start, c.end)
         req = _request_quantity(r, c, facts)
-        if req is not None and c.values[-1] != req[0] and not any(abs(v - req[0]) < 1e-9 for v in c.values):
-            f = req[1]
+        if req is not None and not all(float(v) in req[0] for v in c.values):
+            f = req[2]
             yield emit("MISMATCH", "error", "explanation",
-                       f"says {c.text!r}; the letter requests {_fmt_num(req[0])} ({f.name})",
-                       found=" - ".join(_fmt_num(v) for v in c.values), expected=_fmt_num(req[0]),
+                       f"says {c.text!r}; the letter requests {_fmt_num(req[1])} ({f.name})",
+                       found=" - ".join(_fmt_num(v) for v in c.values), expected=_fmt_num(req[1]),
                        span=f.item.quantity.evidence.span if f.item and f.item.quantity and f.item.quantity.evidence else f.name_span,
                        explanation_span=es)
+            continue
+        if req is not None:
             continue
         stated = facts.counts.get(c.noun)
         if not stated:

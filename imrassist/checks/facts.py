@@ -221,6 +221,9 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
             add(noun, it.limit.value.min, sp)
             add(noun, it.limit.value.max, sp)
     add("item", len(reference.items), None)
+    for m in re.finditer(r"#\s?(\d{1,4})\b", text):  # a dispensed count: "#60" pills, tablets, patches
+        for noun in ("tablet", "capsule", "patch"):
+            add(noun, float(m.group(1)), letter.to_original(m.start(), m.end()))
 
     age = reference.worker.age.value if reference.worker.age else None
     age_span = reference.worker.age.evidence.span if reference.worker.age and reference.worker.age.evidence else None
