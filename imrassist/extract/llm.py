@@ -338,9 +338,20 @@ def _citation_quote(c: Citation) -> dict[str, Any]:
             "quote": _one_line(c.evidence.quote) if c.evidence else ""}
 
 
-def answer_from_record(record: CaseRecord, *, verbatim: bool = False) -> dict[str, Any]:
-    """The JSON a perfect model would return for ``record`` (quotes on one line unless ``verbatim``)."""
+def answer_from_record(record: CaseRecord, *, verbatim: bool = False, letter: Letter | None = None) -> dict[str, Any]:
+    """The JSON a perfect model would return for ``record``.
+
+    Quotes: the evidence quotes on one line (default); as they are, line breaks and all (``verbatim``); or,
+    given the ``letter``, copied from the normalised text the model is shown (what a perfect model quotes)."""
     line = (lambda s: s) if verbatim else _one_line
+    if letter is not None:
+        spans = {}
+        for _, ex in iter_extracted(record):
+            ev = getattr(ex, "evidence", None)
+            if ev is not None and ev.start is not None:
+                ns, ne = to_normalized(letter, ev.start), to_normalized(letter, ev.end)
+                spans[ev.quote] = " ".join(letter.text[ns:ne].split())
+        line = lambda s: spans.get(s, _one_line(s))  # noqa: E731
 
     def qt(ex: Any) -> Any:
         return None if ex is None or ex.evidence is None else {"quote": line(ex.evidence.quote)}
@@ -419,6 +430,7 @@ class _Chunk:
     index: int = 0
 
 
+_CASE_ID = re.compile(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b")
 _OMITTED = "[... disputed item block(s) omitted here: they are read separately ...]"
 
 
@@ -600,7 +612,7 @@ class _Builder:
     def header(self, h: HeaderQuotes, hint: tuple[int, int] | None = None) -> dict[str, Any]:
         case = self.text(h.case_number, hint)
         if case is not None:
-            case = case.model_copy(update={"value": case.value.strip(" .:;,")})
+            case = self._case_number(case)
         s = h.summary
         events = []
         for e in s.events:
@@ -625,6 +637,18 @@ class _Builder:
             "summary": ClinicalSummary(diagnoses=[self.text(d, hint) for d in s.diagnoses], events=events,
                                        requested=[self.text(r, hint) for r in s.requested], utilization_review=ur),
         }
+
+    def _case_number(self, case: Extracted[str]) -> Extracted[str]:
+        """A quote such as "Case Number: CM14-0187763" -> the number, its evidence narrowed to it."""
+        ev = case.evidence
+        m = _CASE_ID.search(ev.quote) if ev is not None else None
+        if m is None:
+            return case.model_copy(update={"value": case.value.strip(" .:;,")})
+        if ev.start is None:
+            return Extracted[str](value=m.group(0), evidence=ev)
+        s, e = ev.start + m.start(), ev.start + m.end()
+        return Extracted[str](value=m.group(0), evidence=Evidence(quote=self.letter.original[s:e], start=s, end=e,
+                                                                   alignment=ev.alignment))
 
     def _date_in(self, sentence: Evidence, date: dt.date) -> Evidence:
         """The date's own words inside an aligned event sentence (else the model's sentence, unaligned)."""
