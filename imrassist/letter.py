@@ -25,6 +25,9 @@ from .models import Evidence, Layout
 
 #: Inputs larger than this are refused before being read (letters are 3-100 KB; PDFs rarely reach 1 MB).
 MAX_INPUT_BYTES = int(os.environ.get("IMRASSIST_MAX_BYTES", 10 * 1024 * 1024))
+#: Text longer than this (after decoding or PDF extraction) is refused before it is normalised: the
+#: longest letters run to ~100,000 characters, and a 10 MB text would take a minute and ~500 MB to read.
+MAX_TEXT_CHARS = int(os.environ.get("IMRASSIST_MAX_CHARS", 500_000))
 
 # One-to-one character substitutions (so the offset map is untouched): typographic quotes and dashes,
 # non-breaking and other exotic spaces.
@@ -410,6 +413,12 @@ def detect_layout(text: str, sections: list[Section]) -> Layout:
 def _decode(data: bytes, source: str) -> str:
     if not data.strip():
         raise InputError("empty file (no text)", source=source, reason="empty")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark ("Unicode" in Notepad)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("text starts like UTF-16 but does not decode as UTF-16", source=source,
+                             reason="encoding") from None
     sample = data[:8192]
     if b"\x00" in sample:
         raise InputError("binary file: not text or PDF", source=source, reason="binary")
@@ -464,6 +473,9 @@ def letter_from_text(original: str, source: str = "<text>", *, require_imr: bool
     """Build a Letter from already-decoded text (the ``original`` that evidence offsets refer to)."""
     if not original.strip():
         raise InputError("empty file (no text)", source=source, reason="empty")
+    if len(original) > MAX_TEXT_CHARS:
+        raise InputError(f"text too long for a determination letter ({len(original)} characters; the limit is "
+                         f"{MAX_TEXT_CHARS})", source=source, reason="too_large")
     text, omap = normalize(original)
     sections = _find_sections(text)
     layout = detect_layout(text, sections)
