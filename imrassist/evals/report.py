@@ -61,9 +61,10 @@ def _mismatch_text(m: Any, width: int = 60) -> str:
 def _console() -> Any:
     from rich.console import Console
 
+    # markup=False: letter names, values and messages contain brackets ("[item 2]") that are text, not styles.
     if sys.stdout.isatty():
-        return Console(highlight=False)
-    return Console(highlight=False, width=max(120, int(os.environ.get("COLUMNS", "0") or 0)), color_system=None,
+        return Console(highlight=False, markup=False)
+    return Console(highlight=False, markup=False, width=max(120, int(os.environ.get("COLUMNS", "0") or 0)), color_system=None,
                    soft_wrap=False)
 
 
@@ -74,12 +75,13 @@ def print_terminal_report(run: "EvalRun", console: Any = None) -> None:
     m = run.meta
     o = run.score.overall
     sha = f" @ {m.git_sha[:10]}{'+dirty' if m.git_dirty else ''}" if m.git_sha else ""
-    con.print(f"[bold]imrassist eval[/bold] {m.suite_path}  ({m.letters} letters, {m.input}, backend {m.backend}"
+    con.print(f"imrassist eval {m.suite_path}  ({m.letters} letters, {m.input}, backend {m.backend}"
               f"{', model ' + m.model if m.model else ''}; imrassist {m.imrassist_version}{sha})")
     if m.rescored_at:
         con.print(f"re-scored from saved predictions at {m.rescored_at} (run made {m.started_at})")
-    con.print(f"[bold]micro F1 {_pct(o.f1)}[/bold]  P {_pct(o.precision)}  R {_pct(o.recall)}   "
-              f"tp {o.tp}  fp {o.fp}  fn {o.fn}  (missing {o.missing}, hallucinated {o.hallucinated}, wrong {o.wrong})")
+    con.print(f"micro F1 {_pct(o.f1)}  P {_pct(o.precision)}  R {_pct(o.recall)}   "
+              f"tp {o.tp}  fp {o.fp}  fn {o.fn}  (missing {o.missing}, hallucinated {o.hallucinated}, wrong {o.wrong})",
+              style="bold")
     u = m.usage
     if u.letters_with_usage:
         cost = f", cost ${u.cost_usd:.4f}" if u.cost_usd is not None else ""
@@ -164,8 +166,8 @@ def print_terminal_report(run: "EvalRun", console: Any = None) -> None:
             con.print(f"  note: {note}")
         if b.regressions:
             for r in b.regressions:
-                con.print(f"  [bold red]REGRESSION[/bold red] {r.field}: {r.baseline_f1:.4f} -> {r.current_f1:.4f} "
-                          f"(-{r.drop:.4f})")
+                con.print(f"  REGRESSION {r.field}: {r.baseline_f1:.4f} -> {r.current_f1:.4f} (-{r.drop:.4f})",
+                          style="bold red")
         else:
             con.print("  no field regressed beyond the tolerance")
         moved = [d for d in b.letters if abs(d.delta) > 1e-9]
@@ -181,7 +183,7 @@ def print_checks_report(checks: dict[str, Any], console: Any = None) -> None:
     from rich.table import Table
 
     con = console or _console()
-    con.print(f"[bold]Check benchmark[/bold]: {checks.get('summary_line', '')}")
+    con.print(f"Check benchmark: {checks.get('summary_line', '')}", style="bold")
     for note in checks.get("notes") or []:
         con.print(f"  note: {note}")
     for title, key in (("Planted errors by mutation class", "classes"), ("Planted errors by expected kind", "kinds")):
@@ -217,7 +219,7 @@ def print_checks_report(checks: dict[str, Any], console: Any = None) -> None:
     for mm in (checks.get("examples") or {}).get("false_alarms", [])[:8]:
         con.print(f"  false alarm: {mm}")
     for p in checks.get("problems") or []:
-        con.print(f"[bold red]ERROR[/bold red] {p}")
+        con.print(f"ERROR {p}", style="bold red")
 
 
 # ----------------------------------------------------------------------------------------------- HTML
