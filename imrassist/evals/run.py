@@ -349,7 +349,6 @@ def _letter_task(name: str, path: str | None, note: str | None, backend: str, se
         row.update(ok=False, error={"reason": "missing", "message": f"{name}: no letter file for this gold answer"})
         return row
     try:
-        from ..gold import to_gold_view
         from ..letter import read_letter
 
         letter = read_letter(path)
@@ -359,11 +358,7 @@ def _letter_task(name: str, path: str | None, note: str | None, backend: str, se
             from ..extract import extract
 
             record = extract(letter, backend, settings=settings)  # type: ignore[arg-type]
-        row.update(ok=True, prediction=to_gold_view(record), record=record.model_dump(mode="json"),
-                   backend=record.meta.backend, model=record.meta.model, warnings=list(record.meta.warnings),
-                   usage=record.meta.usage.model_dump(mode="json") if record.meta.usage else None,
-                   mode=record.meta.mode, prompt_version=record.meta.prompt_version,
-                   prompt_hash=record.meta.prompt_hash)
+        _record_row(row, record)
     except InputError as exc:
         row.update(ok=False, error={"reason": exc.reason, "message": exc.one_line()})
     except ImrassistError as exc:
@@ -410,6 +405,57 @@ def _run_tasks(tasks: list[tuple[Any, ...]], jobs: int, processes: bool) -> Iter
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_star_task, tasks)
+
+
+def _record_row(row: dict[str, Any], record: Any) -> dict[str, Any]:
+    from ..gold import to_gold_view
+
+    row.update(ok=True, prediction=to_gold_view(record), record=record.model_dump(mode="json"),
+               backend=record.meta.backend, model=record.meta.model, warnings=list(record.meta.warnings),
+               usage=record.meta.usage.model_dump(mode="json") if record.meta.usage else None,
+               mode=record.meta.mode, prompt_version=record.meta.prompt_version, prompt_hash=record.meta.prompt_hash)
+    return row
+
+
+def _run_model(suite: Suite, backend: str, settings: Any, jobs: int, debug: bool) -> dict[str, dict[str, Any]] | None:
+    """Model backends: read every letter, then the LLM extractor's ``extract_many`` (letters concurrently,
+    ``--jobs`` letters in flight when > 1, else the settings' concurrency). None when it is not available."""
+    try:
+        from ..extract.llm import extract_many
+    except ImportError:
+        return None
+    from ..letter import read_letter
+
+    rows: dict[str, dict[str, Any]] = {}
+    letters, names = [], []
+    for c in suite.cases:
+        row: dict[str, Any] = {"name": c.name, "source": str(c.letter) if c.letter else None, "note": c.note}
+        rows[c.name] = row
+        if c.letter is None:
+            row.update(ok=False, error={"reason": "missing", "message": f"{c.name}: no letter file for this gold answer"})
+            continue
+        t = time.perf_counter()
+        try:
+            letters.append(read_letter(str(c.letter)))
+            names.append(c.name)
+        except InputError as exc:
+            row.update(ok=False, error={"reason": exc.reason, "message": exc.one_line()})
+        row["seconds"] = round(time.perf_counter() - t, 4)
+    results = extract_many(letters, settings, backend=backend, concurrency=jobs if jobs > 1 else None) if letters else []
+    for name, result in zip(names, results):
+        row = rows[name]
+        if isinstance(result, BaseException):
+            if debug:
+                raise result
+            reason = getattr(result, "reason", None) or type(result).__name__
+            message = result.one_line() if isinstance(result, InputError) else " ".join(str(result).split())
+            row.update(ok=False, error={"reason": str(reason), "message": f"{row['source']}: {message}"})
+            continue
+        _record_row(row, result)
+        usage = result.meta.usage
+        if usage is not None and usage.latency_s:
+            row["seconds"] = round(row.get("seconds", 0.0) + usage.latency_s, 4)
+    return rows
 
 
 def _usage_totals(rows: list[LetterRun]) -> UsageTotals:
@@ -461,10 +507,14 @@ def run_suite(
     if not isinstance(suite, Suite):
         suite = discover_suite(suite, pdf=pdf)
     started_at, t0 = _now(), time.perf_counter()
-    use_processes = extractor is None and backend == "rules"
-    tasks = [(c.name, str(c.letter) if c.letter else None, c.note, backend, settings, extractor, debug)
-             for c in suite.cases]
-    raw = {r["name"]: r for r in _run_tasks(tasks, max(1, jobs), processes=use_processes)}
+    raw: dict[str, dict[str, Any]] | None = None
+    if extractor is None and backend in ("llm", "auto"):
+        raw = _run_model(suite, backend, settings, jobs, debug)
+    if raw is None:
+        use_processes = extractor is None and backend == "rules"
+        tasks = [(c.name, str(c.letter) if c.letter else None, c.note, backend, settings, extractor, debug)
+                 for c in suite.cases]
+        raw = {r["name"]: r for r in _run_tasks(tasks, max(1, jobs), processes=use_processes)}
     from ..models import CaseRecord
 
     rows: list[LetterRun] = []
