@@ -7,7 +7,9 @@ count is derived by hand in the comments (from the gold written here), not read 
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -415,8 +417,6 @@ def test_html_report_is_self_contained_with_bars_and_links(tiny: Path, tmp_path:
         assert banned not in text
     assert "items.decision" in text and "Worst letters" in text
     # Both letters have errors, so both are among the worst and link somewhere that exists.
-    import re
-
     hrefs = re.findall(r"<tr class='worst'><td><a href='([^']+)'", text)
     assert len(hrefs) == 2
     from urllib.parse import unquote
@@ -463,3 +463,21 @@ def test_eval_shared_suite_pdf_f1(capsys) -> None:
     assert code == 0
     assert sum(1 for lr in doc["letters"] if (lr["source"] or "").endswith(".pdf")) >= 1
     assert doc["score"]["overall"]["f1"] >= 0.98
+
+
+@pytest.mark.skipif(importlib.util.find_spec("imrassist.report.html") is None,
+                    reason="imrassist.report.html (the analyze page) is not in this build")
+def test_html_worst_letters_link_to_analyze_pages(tiny: Path, tmp_path: Path) -> None:
+    from urllib.parse import unquote
+
+    from imrassist.evals.report import write_html_report
+
+    run = run_suite(tiny, extractor=_broken_extractor)  # every letter has an error, and records to show
+    report = write_html_report(run, tmp_path / "r" / "eval.html")
+    text = report.read_text(encoding="utf-8")
+    hrefs = re.findall(r"<tr class='worst'><td><a href='([^']+)'", text)
+    assert len(hrefs) == 2
+    for h in hrefs:
+        assert h.startswith("eval_letters/") and h.endswith(".html")
+        page = (report.parent / unquote(h)).read_text(encoding="utf-8")
+        assert "<html" in page.lower()
