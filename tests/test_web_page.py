@@ -190,8 +190,16 @@ def test_bad_input_message_and_escaping(browser, server) -> None:
 
 
 def test_accessibility_basics(browser, server) -> None:
+    from playwright.sync_api import expect
+
     context, page, errors = _page(browser, server, DESKTOP)
     try:
+        # keyboard: the skip link first, then the file chooser, with a visible focus ring
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "file"
+        assert page.evaluate("getComputedStyle(document.querySelector('.file-label')).outlineStyle") != "none"
         _open_sample(page)
         # every form control has a label; landmarks exist; no inline styles (the CSP forbids them)
         unlabeled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
@@ -199,16 +207,17 @@ def test_accessibility_basics(browser, server) -> None:
         assert unlabeled == []
         for sel in ("header[role=banner]", "main", "footer[role=contentinfo]", "[aria-live]"):
             assert page.locator(sel).count() >= 1, sel
-        assert page.locator("[style]").count() == 0 or page.evaluate(
-            "[...document.querySelectorAll('[style]')].every(el => el.id === 'tip')")
-        # keyboard: Tab reaches the file chooser first after the skip link, focus is visible
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.className") == "skip-link"
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.id") == "file"
-        outline = page.evaluate("getComputedStyle(document.querySelector('.file-label')).outlineStyle")
-        assert outline != "none"
-        # findings buttons are keyboard-reachable
+        assert page.evaluate("[...document.querySelectorAll('[style]')].every(el => el.id === 'tip')")
+        # the evidence marks and the findings are keyboard-reachable
         assert page.locator("#letter mark[tabindex='0']").count() >= 5
+        # once a letter is open the form folds away; "Open another letter" unfolds it (aria-expanded)
+        change = page.locator("#change-letter")
+        expect(page.locator("#letter-form")).to_be_hidden()
+        change.focus()
+        page.keyboard.press("Enter")
+        expect(change).to_have_attribute("aria-expanded", "true")
+        expect(page.locator("#letter-form")).to_be_visible()
+        assert page.evaluate("document.activeElement.id") == "file"
+        assert not errors, errors
     finally:
         context.close()

@@ -152,7 +152,7 @@
     if (typeof v === "object") {
       if ("min" in v || "max" in v) {
         const range = v.min != null && v.max != null && v.min !== v.max ? `${v.min}–${v.max}` : (v.max ?? v.min ?? "");
-        return `${range} ${v.unit || ""}`.trim();
+        return `${range} ${unitText(v.unit, v.max ?? v.min)}`.trim();
       }
       return JSON.stringify(v);
     }
@@ -326,7 +326,7 @@
       const label = over ? "Overturned · approved" : "Upheld · still denied";
       const cls = over ? "approved" : "denied";
       const facts = [];
-      if (item.quantity) facts.push(`${item.quantity.value}${item.unit ? " " + item.unit.value : ""}`);
+      if (item.quantity) facts.push(`${item.quantity.value}${item.unit ? " " + unitText(item.unit.value, item.quantity.value) : ""}`);
       if (item.limit && item.limit.value) facts.push(`limit quoted: ${valueText("limit", item.limit.value)}`);
       const g = (item.guidelines || []).map(citationText).filter(Boolean);
       if (g.length) facts.push(`relied on ${g.join("; ")}`);
@@ -343,6 +343,11 @@
         goto));
     });
     if (!(record.items || []).length) list.append(h("li", { class: "item" }, "No disputed items were found."));
+  }
+
+  function unitText(unit, n) {
+    const u = String(unit || "").toLowerCase();
+    return n === 1 || /s$/.test(u) || !/^[a-z]+$/.test(u) ? u : u + "s";
   }
 
   function flashEvidence(start, end) {
@@ -504,6 +509,9 @@
     renderLetter();
     $("results").hidden = false;
     document.body.classList.add("has-results");
+    $("current-name").textContent = data.letter.source;
+    $("current").hidden = false;
+    setFormOpen(false);
     const items = data.record.items || [];
     const over = items.filter((it) => it.decision && it.decision.value === "overturned").length;
     announce(`Letter read: ${plural(items.length, "item")}, ${over} overturned (approved), ${items.length - over} upheld.`);
@@ -515,6 +523,12 @@
     }).catch((e) => renderFindings("letter", [], { error: e.message }));
     recheck("explanation").then(() => { state.seen.explanation = new Set(state.findings.explanation.map(findingKey)); });
     recheck("summary");
+  }
+
+  function setFormOpen(open) {
+    $("letter-form").hidden = !open;
+    $("change-letter").setAttribute("aria-expanded", open ? "true" : "false");
+    $("change-letter").textContent = open ? "Cancel" : "Open another letter";
   }
 
   function showGrade(meta) {
@@ -607,6 +621,11 @@
       if (r.checked) switchLang(r.value);
     }));
     $("copy-summary").addEventListener("click", copySummary);
+    $("change-letter").addEventListener("click", () => {
+      const open = $("letter-form").hidden;
+      setFormOpen(open);
+      if (open) $("file").focus();
+    });
     $("token-form").addEventListener("submit", (e) => {
       e.preventDefault();
       state.token = $("token").value.trim();
