@@ -654,6 +654,8 @@ def compare_runs(current: EvalRun, baseline_path: str | os.PathLike[str], *, tol
         bm = base_run.meta
         if bm.suite_path and current.meta.suite_path and Path(bm.suite_path) != Path(current.meta.suite_path):
             notes.append(f"baseline was made on another suite folder ({bm.suite_path})")
+        if bm.input != current.meta.input:
+            notes.append(f"baseline read the letters as {bm.input}, this run as {current.meta.input}")
         if suite is not None and bm.gold_hash and bm.gold_hash != suite.gold_hash:
             changed = sorted(n for n in set(bm.gold_files) & set(suite.gold_files) if bm.gold_files[n] != suite.gold_files[n])
             base_run = rescore_run(base_run, suite)
@@ -725,6 +727,9 @@ def run_eval_command(args: Any, settings: Any = None) -> int:
         raise InputError("--fail-on-regression needs --baseline B.json", source="--fail-on-regression",
                          reason="bad_argument")
 
+    jobs = int(getattr(args, "jobs", 1) or 0)
+    jobs = (os.cpu_count() or 1) if jobs == 0 else max(1, jobs)  # 0: one per CPU, as for extract/analyze
+
     if target.is_file() and target.suffix.lower() == ".json":
         run = rescore_run(load_run(target), pdf=True if getattr(args, "pdf", False) else None)
     else:
@@ -733,7 +738,7 @@ def run_eval_command(args: Any, settings: Any = None) -> int:
             raise ImrassistError("--backend llm needs a model: pass --model or set IMRASSIST_MODEL "
                                  "(or use --backend auto to fall back to the rules)")
         run = run_suite(target, backend=backend, settings=settings, pdf=bool(getattr(args, "pdf", False)),
-                        jobs=int(getattr(args, "jobs", 1) or 1), debug=debug, command=sys.argv[1:])
+                        jobs=jobs, debug=debug, command=sys.argv[1:])
 
     if getattr(args, "baseline", None):
         run.baseline = compare_runs(run, args.baseline, tolerance=tolerance)
@@ -741,7 +746,7 @@ def run_eval_command(args: Any, settings: Any = None) -> int:
     if getattr(args, "checks", False):
         from .checkbench import run_checkbench
 
-        run.checks = run_checkbench(run, jobs=int(getattr(args, "jobs", 1) or 1)).model_dump(mode="json")
+        run.checks = run_checkbench(run, jobs=jobs).model_dump(mode="json")
 
     problems: list[str] = []
     if fail_under is not None and run.score.overall.f1 < fail_under:
