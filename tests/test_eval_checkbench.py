@@ -228,6 +228,24 @@ def test_checks_on_synthetic_suite_every_class_has_cases() -> None:
 @needs_real
 @needs_shared
 @pytest.mark.shared
-def test_checks_on_shared_suite_runs() -> None:
-    doc = _checks_run(SHARED)
-    assert doc["checks"]["classes"] and doc["checks"]["handwritten"]["error_rows"] > 0
+def test_checks_on_shared_letters_with_explanations(tmp_path: Path) -> None:
+    """The real letters that have hand-written explanations (a subset keeps this quick; the full run is
+    `imrassist eval ../shared --checks`)."""
+    import shutil
+
+    rows = json.loads((SHARED / "explanations" / "manifest.json").read_text(encoding="utf-8"))
+    names = sorted({r["letter"] for r in rows})
+    suite = tmp_path / "shared-subset"
+    for sub in ("letters", "gold", "explanations"):
+        (suite / sub).mkdir(parents=True)
+    for name in names:
+        shutil.copy(SHARED / "letters" / f"{name}.txt", suite / "letters")
+        shutil.copy(SHARED / "gold" / f"{name}.json", suite / "gold")
+    for r in rows:
+        shutil.copy(SHARED / "explanations" / r["file"], suite / "explanations")
+    shutil.copy(SHARED / "explanations" / "manifest.json", suite / "explanations")
+    doc = _checks_run(suite)
+    checks = doc["checks"]
+    assert checks["letters_used"] == names
+    assert checks["handwritten"]["error_rows"] == sum(1 for r in rows if r["expect"] == "error")
+    assert sum(r["cases"] for r in checks["classes"]) > 0
