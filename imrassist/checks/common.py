@@ -108,6 +108,8 @@ def detect_lang(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents (``Médico`` -> ``medico``), same length for Latin text."""
+    if text.isascii():
+        return text.lower()
     return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
@@ -201,6 +203,34 @@ def _count_re(lang: str) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=4)
+def _first_number_words(lang: str) -> frozenset[str]:
+    return frozenset(re.split(r"[\s-]+", w)[0] for w in _number_words(lang))
+
+
+_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+
+
+def _count_matches(text: str, lang: str) -> list[re.Match[str]]:
+    """The number phrases of :func:`_count_re`, tried only where a digit or a number word starts (the
+    pattern's alternation of number words is slow to scan a whole text with)."""
+    rx = _count_re(lang)
+    firsts = _first_number_words(lang)
+    out = []
+    pos = 0
+    for t in _TOKEN.finditer(text):
+        if t.start() < pos:
+            continue
+        tok = t.group(0)
+        if not (tok[0].isdigit() or tok.lower() in firsts):
+            continue
+        m = rx.match(text, t.start())
+        if m:
+            out.append(m)
+            pos = m.end()
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Count:
     """A counted amount in a text: ``values`` (one, or both ends of a range) of ``noun`` (a key)."""
@@ -247,7 +277,7 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
     skip = skip or []
     between = _BETWEEN_EN if lang == "en" else _BETWEEN_ES
     out: list[Count] = []
-    for m in _count_re(lang).finditer(text):
+    for m in _count_matches(text, lang):
         if any(s < m.end() and m.start() < e for s, e in skip):
             continue
         before = text[max(0, m.start() - 2):m.start()]

@@ -171,6 +171,13 @@ _OUTCOME_RES = {
     "en": [(re.compile(p, re.I), pol, st) for p, pol, st in _OUTCOME_EN],
     "es": [(re.compile(p, re.I), pol, st) for p, pol, st in _OUTCOME_ES],
 }
+#: Every outcome pattern contains one of these stems (a cheap first test of a sentence).
+_OUTCOME_HINT = re.compile(
+    r"approv|den(?:ied|ial|y)|agree|upheld|overturn|revers|undo|undid|cancel|medically|authori|covered|turned\s+down|reject"
+    r"|certif|aprob|negad|negaci|neg[oó]\b|denegad|denegaci|rechaz|anul|revoc|revirt|confirmad|confirm[oó]|autoriz|cubrir"
+    r"|m[eé]dicamente|acuerdo|acept|recibir|stand|remain|stay|still|sigue|mantiene|queda",
+    re.IGNORECASE,
+)
 _NEG_RE = {
     "en": re.compile(r"\b(?:not|no|never|cannot|neither|nor)\b|n['’]t\b", re.I),
     "es": re.compile(r"\b(?:no|nunca|ni)\b", re.I),
@@ -288,6 +295,8 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
 def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, int, int]]:
     """(approved, start, end, strength) of the outcome statements in ``text[s:e]`` (negation applied)."""
     sent = text[s:e]
+    if not _OUTCOME_HINT.search(sent):
+        return []
     ur = bool(_UR_SENT_RE[lang].search(sent))
     taken: list[tuple[int, int]] = []
     hits: list[tuple[bool, int, int, int]] = []
@@ -329,11 +338,23 @@ _MUST_RE = re.compile(r"\b(?:must|have\s+to|has\s+to|need\s+to|debe|tiene\s+que|
 _BULLET_RE = re.compile(r"[ \t]*(?:[-*+]|\d{1,2}[.)])[ \t]+")
 
 
-def _ages(text: str, lang: str) -> list[tuple[int, int, int]]:
+_AGE_HINT = re.compile(r"\bold\b|of\s+age|y/?o\b|\bage[ds]?\b|a[nñ]os\b", re.IGNORECASE)
+
+
+def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, int]]:
+    """Ages stated in the text (:func:`imrassist.parse.find_age`, run only on sentences that can hold one)."""
     ages: list[tuple[int, int, int]] = []
-    pos = 0
-    while True:
-        hit = find_age(text[pos:])
+    for sn in sents:
+        if _AGE_HINT.search(text, sn.start, sn.end):
+            ages.extend(_ages_in(text, sn.start, sn.end, lang))
+    return ages
+
+
+def _ages_in(text: str, start: int, end: int, lang: str) -> list[tuple[int, int, int]]:
+    ages: list[tuple[int, int, int]] = []
+    pos = start
+    while pos < end:
+        hit = find_age(text[pos:end])
         if not hit:
             return ages
         a, s, e = hit[0], pos + hit[1], pos + hit[2]
@@ -346,6 +367,7 @@ def _ages(text: str, lang: str) -> list[tuple[int, int, int]]:
         if ok:
             ages.append((a, s, e))
         pos = e
+    return ages
 
 
 def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> str | None:
@@ -371,7 +393,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
     dates = find_dates(text, dmy=lang == "es")
     pages = page_refs(text)
     case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
-    ages = _ages(text, lang)
+    ages = _ages(text, sents, lang)
     sexes = [(parse_sex(m.group(0)) or "", m.start(), m.end()) for m in SEX_RE.finditer(text)]
 
     def sent_at(p: int) -> int:

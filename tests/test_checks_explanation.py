@@ -1,0 +1,250 @@
+"""Explanation checks: the shared hand-written cases, faithful explanations of every sample letter, and
+the phrasing the checks must read right (negation, Spanish, Markdown lists, deadlines)."""
+
+from __future__ import annotations
+
+import pytest
+
+from imrassist.checks import check, reference_record
+from imrassist.checks.common import detect_lang, find_counts, strip_markdown
+from imrassist.letter import read_letter
+
+from tests.test_checks_helpers import (
+    SEED, SHARED, describe, error_kinds, errors, faithful_explanation, letter, letter_names, manifest,
+    needs_explanations, needs_letters, reference,
+)
+
+# ------------------------------------------------------------------------------------ the shared cases
+
+
+@needs_explanations
+@pytest.mark.parametrize("case", manifest(), ids=lambda c: c["file"])
+def test_manifest_case(case):
+    """Clean cases give no error; each bad case gives an error of its planted kind (``expect: error``)."""
+    text = (SHARED / "explanations" / case["file"]).read_text()
+    report = check(letter(case["letter"]), explanation=text)
+    if case["expect"] == "clean":
+        assert not errors(report), describe(report)
+    else:
+        assert case["expect"] == "error"
+        assert case["kind"] in error_kinds(report), f"{case['planted']}\n{describe(report)}"
+        hit = next(f for f in errors(report) if f.kind == case["kind"])
+        assert hit.explanation_span is not None or case["kind"] == "missing"
+
+
+@needs_explanations
+def test_manifest_findings_point_at_the_planted_words():
+    cases = {c["file"]: c for c in manifest()}
+    spots = {
+        "seed-2013-push-therapy.bad-count-1.md": ("count", "8 sessions"),
+        "seed-2013-push-therapy.bad-page-1.md": ("page", "page 58"),
+        "seed-2013-push-therapy.bad-deadline-1.md": ("deadline", "60 days"),
+        "CM17-0006287.bad-count-1.md": ("count", "5 mm"),
+        "CM17-0010021.bad-count-1.md": ("count", "three-month"),
+        "CM17-0010021.bad-demographic-1.md": ("demographic", "45-year-old"),
+        "CM17-0006287.bad-date-1.md": ("date", "December 19, 2016"),
+    }
+    for name, (kind, words) in spots.items():
+        if name not in cases:
+            continue
+        text = (SHARED / "explanations" / name).read_text()
+        report = check(letter(cases[name]["letter"]), explanation=text)
+        f = next(f for f in errors(report) if f.kind == kind)
+        s, e = f.explanation_span
+        assert words in text[max(0, s - 2):e + 8], (name, text[s:e])
+
+
+# ------------------------------------------------------------------------------- faithful explanations
+
+
+@needs_letters
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("name", letter_names())
+def test_faithful_explanation_has_no_error(name, lang):
+    text = faithful_explanation(reference(name), lang)
+    report = check(letter(name), explanation=text)
+    assert not errors(report), describe(report) + "\n" + text
+    assert not [f for f in report.findings if f.severity == "warning" and f.kind != "readability"], describe(report)
+
+
+def test_faithful_explanation_of_the_committed_seed():
+    lt = read_letter(SEED)
+    for lang in ("en", "es"):
+        report = check(lt, explanation=faithful_explanation(reference_record(lt), lang))
+        assert not errors(report), describe(report)
+
+
+# ---------------------------------------------------------------------------------------------- phrasing
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return read_letter(SEED)  # one item, Overturned; injury 2012-10-19; UR 2013-12-27; page 60; 4-6 visits
+
+
+APPEAL = ("If you disagree, you may appeal to the Workers' Compensation Appeals Board within 30 days of the "
+          "date the decision was mailed to you.")
+
+
+def _kinds(lt, text, lang="auto"):
+    return error_kinds(check(lt, explanation=text, lang=lang))
+
+
+@pytest.mark.parametrize("sentence, ok", [
+    ("PUSH therapy: approved.", True),
+    ("PUSH therapy: still denied.", False),
+    ("PUSH therapy: not approved.", False),
+    ("The reviewer agreed that you should get the PUSH therapy.", True),
+    ("The reviewer agreed with the denial of the PUSH therapy.", False),
+    ("The reviewer did not agree with the denial.", True),
+    ("The reviewer disagreed with the denial.", True),
+    ("The PUSH therapy was not found medically necessary.", False),
+    ("The reviewer found the PUSH therapy medically necessary.", True),
+    ("The earlier denial was overturned.", True),
+    ("The denial stands.", False),
+    ("The IMR upheld the denial.", False),
+    ("Utilization review denied the request on December 27, 2013. The reviewer found it medically necessary.", True),
+    ("Approved means you can now get it. PUSH therapy: approved.", True),
+])
+def test_outcome_statements(seed, sentence, ok):
+    kinds = _kinds(seed, f"{sentence} {APPEAL}")
+    assert ("decision" not in kinds) == ok, kinds
+
+
+@pytest.mark.parametrize("sentence, ok", [
+    ("Terapia PUSH: aprobado.", True),
+    ("Terapia PUSH: sigue negado.", False),
+    ("Terapia PUSH: no aprobado.", False),
+    ("El revisor estuvo de acuerdo con la negación.", False),
+    ("El revisor no estuvo de acuerdo con la negación.", True),
+    ("El revisor encontró que la terapia no es médicamente necesaria.", False),
+    ("La negación fue anulada.", True),
+    ("Lo que sigue negado: puede pedirlo de nuevo. Terapia PUSH: aprobado.", True),
+])
+def test_spanish_outcome_statements(seed, sentence, ok):
+    text = (f"{sentence} Si no está de acuerdo, puede apelar ante la Junta de Apelaciones de Compensación de "
+            f"Trabajadores dentro de los 30 días a partir de la fecha en que se le envió por correo la decisión.")
+    assert detect_lang(text) == "es"
+    assert ("decision" not in _kinds(seed, text)) == ok
+
+
+@pytest.mark.parametrize("sentence, kind", [
+    ("You were hurt at work on 10/19/2012.", None),
+    ("You were hurt at work on Oct. 19, 2012.", None),
+    ("You were hurt at work on 2012-10-19.", None),
+    ("You were hurt at work on October 19, 2013.", "date"),
+    ("You were hurt at work on December 27, 2013.", "date"),  # the UR date in the injury role
+    ("On 12/27/2013 the utilization review said no.", None),
+    ("On October 19, 2012 the utilization review said no.", "date"),
+    ("Your doctor asked for six sessions.", None),
+    ("Your doctor asked for 8 sessions.", "count"),
+    ("The guidelines allow 4 to 6 visits.", None),
+    ("The guidelines allow 4 to 8 visits.", "count"),
+    ("The guidelines (MTUS, p. 60) support massage.", None),
+    ("The guidelines (MTUS, page 58) support massage.", "page"),
+    ("The ODG guidelines support massage.", "guideline"),
+    ("You are a 33-year-old man.", None),
+    ("You are a 34-year-old man.", "demographic"),
+    ("You are a 33-year-old woman.", "demographic"),
+    ("Your doctor asked for acupuncture.", "treatment"),
+    ("The claims administrator must authorize it within 5 working days.", None),
+    ("The claims administrator must authorize it within 30 days.", "deadline"),
+])
+def test_facts_in_sentences(seed, sentence, kind):
+    text = f"PUSH therapy: approved. {sentence} {APPEAL}"
+    kinds = _kinds(seed, text)
+    if kind is None:
+        assert not kinds, describe(check(seed, explanation=text))
+    else:
+        assert kind in kinds, describe(check(seed, explanation=text))
+
+
+@pytest.mark.parametrize("appeal, kind", [
+    (APPEAL, None),
+    ("You may appeal to the WCAB within thirty days of the mailing date.", None),
+    ("You may appeal to the Workers' Compensation Appeals Board. You have 30 days from the date it was mailed.", None),
+    ("You may appeal to the Workers' Compensation Appeals Board within 60 days of the mailing date.", "deadline"),
+    ("You may appeal to the WCAB within one month of the mailing date.", "deadline"),
+    ("You may appeal to the Workers' Compensation Appeals Board.", "missing"),
+    ("Ask your doctor if you have questions.", "missing"),
+])
+def test_appeal_right(seed, appeal, kind):
+    text = f"PUSH therapy: approved. The claims administrator must now authorize it. {appeal}"
+    kinds = _kinds(seed, text)
+    assert kinds == ({kind} if kind else set()), describe(check(seed, explanation=text))
+
+
+def test_missing_outcome_and_next_step(seed):
+    report = check(seed, explanation=f"You were hurt at work on October 19, 2012. {APPEAL}")
+    codes = {f.code: f.severity for f in report.findings}
+    assert codes["EXPLANATION_MISSING_OUTCOME"] == "error"
+    assert codes["EXPLANATION_MISSING_NEXT_STEP"] == "warning"
+
+
+@needs_letters
+def test_markdown_lists_of_items_under_one_outcome():
+    """"These are approved:" followed by a list applies to the listed items only."""
+    name = "CM17-0007142"  # 9 items, 5 Overturned, 4 Upheld
+    approved = [f for f in reference(name).items if f.decision.value == "overturned"]
+    denied = [f for f in reference(name).items if f.decision.value == "upheld"]
+    lines = ["## The decision", "", "**These are approved:**", ""]
+    lines += [f"- {it.treatment.value}." for it in approved]
+    lines += ["", "Why: the records supported them. So they are medically necessary.", "",
+              "**These are still denied:**", ""]
+    lines += [f"- {it.treatment.value}." for it in denied]
+    lines += ["", "Why: so they are not medically necessary.", "", "## What happens next", "",
+              "What was approved: the claims administrator must authorize it within 5 working days. "
+              "What is still denied: the denial stands.", "", APPEAL]
+    text = "\n".join(lines)
+    report = check(letter(name), explanation=text)
+    assert not errors(report), describe(report)
+    swapped = text.replace("**These are approved:**", "**These are still denied:**", 1)
+    report = check(letter(name), explanation=swapped)
+    wrong = [f for f in errors(report) if f.kind == "decision"]
+    assert len({f.span for f in wrong}) == len(approved)
+
+
+@needs_letters
+def test_treatment_named_by_a_synonym_is_not_a_treatment_error():
+    name = "CM17-0006287"  # Lumbar Spine Epidural Injection at L4-5 under fluoroscopy
+    for phrase in ("Epidural steroid injection (ESI)", "The shot in your low back", "Lumbar ESI at L4-5"):
+        text = f"**{phrase}: still denied.** The denial stands. {APPEAL}"
+        assert "treatment" not in _kinds(letter(name), text), phrase
+    text = f"**Lumbar facet joint injection: still denied.** The denial stands. {APPEAL}"
+    assert "treatment" in _kinds(letter(name), text)
+
+
+def test_counts_read_digits_and_words_in_both_languages():
+    en = [(c.values, c.noun) for c in find_counts("a one-month trial, no 30-day trial, 4 to 6 visits, six sessions, 3mm disc")]
+    assert en == [((1,), "month"), ((30,), "day"), ((4, 6), "visit"), ((6,), "visit"), ((3,), "mm")]
+    es = [(c.values, c.noun) for c in find_counts("un mes, seis sesiones, de 4 a 6 visitas, once sesiones, un hombre de 33 años", "es")]
+    assert es == [((1,), "month"), ((6,), "visit"), ((4, 6), "visit"), ((11,), "visit")]
+
+
+def test_markdown_is_blanked_in_place():
+    raw = "## Heading\n\n**PUSH therapy: approved.**\n\n- [the WCAB](https://example.org) item\n"
+    plain = strip_markdown(raw)
+    assert len(plain) == len(raw)
+    assert "PUSH therapy: approved." in plain and "**" not in plain and "#" not in plain
+    assert plain.index("the WCAB") == raw.index("the WCAB")
+
+
+def test_readability_warning_in_both_languages(seed):
+    hard = ("Notwithstanding the aforementioned considerations, the independent medical reviewer determined, "
+            "subsequent to comprehensive evaluation of documentation, that the requested intervention "
+            "constitutes medically appropriate treatment. " + APPEAL)
+    f = next(f for f in check(seed, explanation=hard).findings if f.kind == "readability")
+    assert f.severity == "warning" and float(f.found) > 6
+    easy = "PUSH therapy: approved. You can get it now. The denial is gone. " + APPEAL
+    assert not [f for f in check(seed, explanation=easy).findings if f.kind == "readability"]
+    hard_es = ("No obstante las consideraciones anteriormente mencionadas, el revisor médico independiente determinó, "
+               "posteriormente a una evaluación exhaustiva de la documentación correspondiente, que la intervención "
+               "solicitada constituye un tratamiento médicamente apropiado. Puede apelar ante la Junta de "
+               "Apelaciones dentro de los 30 días a partir de la fecha en que se le envió por correo.")
+    f = next(f for f in check(seed, explanation=hard_es).findings if f.kind == "readability")
+    assert "Fernandez-Huerta" in f.message and f.severity == "warning"
+
+
+def test_no_error_is_ever_a_readability_or_plugin_finding(seed):
+    report = check(seed, explanation="x " * 50)
+    assert all(f.severity != "error" or f.kind not in ("readability",) for f in report.findings)
