@@ -382,3 +382,31 @@ def test_security_headers_and_page(server) -> None:
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "https://" not in r.text and "http://" not in r.text  # no CDN
+
+
+def test_identical_requests_are_answered_from_the_response_cache(server, record) -> None:
+    cache = server.app.state.response_cache
+    body = sample_json(name="cache.txt", record=record, explanation="You were hurt at work on October 19, 2012.")
+    first = post(server, "/v1/check?lang=en", json=body)
+    hits = cache.hits
+    second = post(server, "/v1/check?lang=en", json=body)
+    assert second.status_code == 200 and second.content == first.content
+    assert cache.hits == hits + 1
+    # a different query or body is a different answer; errors are never cached
+    assert post(server, "/v1/check?lang=es", json=body).status_code == 200
+    assert cache.hits == hits + 1
+    bad = sample_json(name="cache.txt", explanation=" ")
+    assert post(server, "/v1/check", json=bad).status_code == 422
+    assert post(server, "/v1/check", json=bad).status_code == 422
+    assert cache.hits == hits + 1
+
+
+def test_no_response_cache_with_a_model_configured() -> None:
+    from imrassist.llm.settings import LLMSettings
+    from imrassist.service.app import create_app
+
+    app = create_app(settings=LLMSettings(model="some-model", base_url="http://127.0.0.1:9/v1"))
+    assert app.state.response_cache is None
+    assert app.state.engine.extract_backend == "auto" and app.state.engine.explain_backend == "llm"
+    plain = create_app(settings=LLMSettings())  # not configured: the deterministic backends
+    assert plain.state.engine.settings is None and plain.state.engine.extract_backend == "rules"

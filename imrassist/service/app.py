@@ -20,21 +20,23 @@ access log holds method, path (no query), status and time, never a body. Bad inp
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 import traceback
-from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Literal
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,7 +44,7 @@ from .. import __version__
 from ..errors import ImrassistError
 from ..models import CaseRecord, FindingsReport
 from . import schemas as S
-from .core import Engine, Inputs, clean_text, error_reason
+from .core import LRU, Engine, Inputs, clean_text, error_reason
 
 STATIC_DIR = Path(__file__).with_name("static")
 DEFAULT_MAX_BODY = 5_000_000
@@ -182,12 +184,21 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def read_inputs(request: Request, model: type[S.LetterRequest]) -> Inputs:
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+
+
+def _is_json(ctype: str) -> bool:
+    return ctype in ("application/json", "") or ctype.endswith("+json")
+
+
+async def read_inputs(request: Request, model: type[S.LetterRequest], raw: bytes | None = None) -> Inputs:
     """Decode a request into :class:`Inputs`; request-shape problems are 400/415, content problems later."""
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    ctype = _media_type(request)
     allowed = set(model.model_fields)
-    if ctype in ("application/json", "") or ctype.endswith("+json"):
-        raw = await _read_body(request)
+    if _is_json(ctype):
+        if raw is None:
+            raw = await _read_body(request)
         try:
             obj = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -293,12 +304,21 @@ def create_app(
     settings: Any = None,
     max_body: int = DEFAULT_MAX_BODY,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    threads: int | None = None,
+    response_cache: int = 512,
 ) -> FastAPI:
-    """The imrassist HTTP API and web page (see the module docstring)."""
+    """The imrassist HTTP API and web page (see the module docstring).
+
+    ``threads``: worker threads for the CPU-bound work (default: CPUs, 2 to 4). ``response_cache``: how many
+    successful JSON answers to keep, keyed by endpoint, query and the SHA-256 of the request body (0: none).
+    Without a configured model every endpoint is a pure function of its request, so an identical request gets
+    the identical answer; with a model, nothing is cached here."""
     from ..explain import ExplanationResult
     from ..models import record_json_schema
 
     engine = Engine(settings)
+    cache: LRU[tuple[str, str, str], bytes] | None = (
+        LRU(response_cache) if response_cache and engine.settings is None else None)
     app = FastAPI(
         title="imrassist",
         version=__version__,
@@ -309,13 +329,19 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.engine = engine
+    app.state.response_cache = cache
     app.state.max_body = max_body
     app.state.timeout_s = timeout_s
     schema_bytes = _json_bytes(record_json_schema())
 
+    # CPU-bound work runs in a few threads, not one per request: under load, dozens of threads contending for
+    # the GIL lengthen every request (convoys) without adding throughput. Requests beyond this wait their turn
+    # (and still time out after timeout_s).
+    limiter = anyio.CapacityLimiter(threads or max(2, min(4, os.cpu_count() or 1)))
+
     async def run(func: Callable[..., Any], *args: Any) -> Any:
         try:
-            return await asyncio.wait_for(run_in_threadpool(func, *args), timeout=timeout_s)
+            return await asyncio.wait_for(anyio.to_thread.run_sync(func, *args, limiter=limiter), timeout=timeout_s)
         except asyncio.TimeoutError:
             raise ApiError(504, "timeout", f"the request took longer than {timeout_s:g} s") from None
         except ImrassistError as exc:
@@ -353,6 +379,22 @@ def create_app(
     def ok(payload: bytes) -> Response:
         return JSONBytes(payload)
 
+    async def answer(request: Request, model: type[S.LetterRequest], work: Callable[[Inputs], bytes]) -> Response:
+        """Decode the request, run ``work`` in the pool under the timeout, answer its JSON (cached when pure)."""
+        raw = None
+        key = None
+        if cache is not None and _is_json(_media_type(request)):
+            raw = await _read_body(request)
+            key = (request.url.path, str(request.query_params), hashlib.sha256(raw).hexdigest())
+            hit = cache.get(key)
+            if hit is not None:
+                return ok(hit)
+        inp = await read_inputs(request, model, raw)
+        payload = await run(work, inp)
+        if key is not None and len(payload) <= 512 * 1024:
+            cache.put(key, payload)
+        return ok(payload)
+
     # --------------------------------------------------------------------------------------- endpoints
 
     @app.get("/healthz", response_model=S.Health, tags=["meta"])
@@ -371,38 +413,30 @@ def create_app(
 
     @post("/v1/extract", CaseRecord, S.LetterRequest, "Extract the case record (imrassist extract --json)", False, False)
     async def extract(request: Request) -> Response:
-        inp = await read_inputs(request, S.LetterRequest)
-        record = await run(engine.extract, inp)
-        return ok(record.model_dump_json().encode())
+        return await answer(request, S.LetterRequest, lambda inp: engine.extract(inp).model_dump_json().encode())
 
     @post("/v1/explain", ExplanationResult, S.LetterRecordRequest,
           "Explain the decision to the injured worker (imrassist explain --json)", True, False)
     async def explain(request: Request, lang: Literal["en", "es"] = Query("en", description="en or es")) -> Response:
-        inp = await read_inputs(request, S.LetterRecordRequest)
-        result = await run(partial(engine.explain, lang=lang), inp)
-        return ok(result.model_dump_json().encode())
+        return await answer(request, S.LetterRecordRequest,
+                            lambda inp: engine.explain(inp, lang=lang).model_dump_json().encode())
 
     @post("/v1/summarize", S.SummaryResponse, S.LetterRecordRequest, "The reviewer summary (imrassist summarize)",
           True, False)
     async def summarize(request: Request) -> Response:
-        inp = await read_inputs(request, S.LetterRecordRequest)
-        text = await run(engine.summarize, inp)
-        return ok(_json_bytes({"letter": inp.source, "summary": text}))
+        return await answer(request, S.LetterRecordRequest,
+                            lambda inp: _json_bytes({"letter": inp.source, "summary": engine.summarize(inp)}))
 
     @post("/v1/check", FindingsReport, S.CheckRequest,
           "Check a record and/or an explanation against the letter (imrassist check --json)", True, True)
     async def check(request: Request,
                     lang: Literal["auto", "en", "es"] = Query("auto", description="language of the explanation")) -> Response:
-        inp = await read_inputs(request, S.CheckRequest)
-        report = await run(partial(engine.check, lang=lang), inp)
-        return ok(report.model_dump_json().encode())
+        return await answer(request, S.CheckRequest, lambda inp: engine.check(inp, lang=lang).model_dump_json().encode())
 
     @post("/v1/analyze", S.AnalyzeResponse, S.LetterRecordRequest,
           "Extract, explain, summarize and check (imrassist analyze), with the letter's text", True, False)
     async def analyze(request: Request, lang: Literal["en", "es"] = Query("en", description="en or es")) -> Response:
-        inp = await read_inputs(request, S.LetterRecordRequest)
-        data = await run(partial(engine.analyze, lang=lang), inp)
-        return ok(_json_bytes(data))
+        return await answer(request, S.LetterRecordRequest, lambda inp: _json_bytes(engine.analyze(inp, lang=lang)))
 
     # ------------------------------------------------------------------------------------------- page
 

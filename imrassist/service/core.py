@@ -58,6 +58,22 @@ class LRU(Generic[K, V]):
                 self._data.popitem(last=False)
         return value
 
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        return None
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self.misses += 1
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
     def __len__(self) -> int:
         return len(self._data)
 
