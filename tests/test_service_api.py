@@ -93,6 +93,10 @@ def test_extract_multipart_and_raw_upload(server, record) -> None:
     assert r.json()["items"] == record["items"]
     r = post(server, "/v1/extract", data=data, headers={"Content-Type": "text/plain"})
     assert r.status_code == 200 and r.json()["items"] == record["items"]
+    assert r.json()["letter"]["source"] == "<upload>"
+    r = post(server, "/v1/extract", data=data, headers={"Content-Type": "text/plain",
+                                                        "Content-Disposition": 'inline; filename="raw.txt"'})
+    assert r.status_code == 200 and r.json()["letter"]["source"] == "raw.txt"
     r = post(server, "/v1/extract", files={"text": (None, data.decode())})
     assert r.status_code == 200 and r.json()["items"] == record["items"]
 

@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import time
 import traceback
 from pathlib import Path
@@ -167,8 +168,8 @@ class GuardMiddleware:
 
 # ------------------------------------------------------------------------------------------------ inputs
 
-_LETTER_FIELDS = {"letter", "text", "name"}
 _MAX_NAME = 512
+_FILENAME = re.compile(r'filename="?([^";]*)"?', re.IGNORECASE)
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -221,7 +222,10 @@ async def read_inputs(request: Request, model: type[S.LetterRequest], raw: bytes
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return await _read_multipart(request, allowed | {"letter"})
     if ctype in ("application/pdf", "text/plain", "application/octet-stream"):
-        return Inputs(letter=await _read_body(request), source="<upload>")
+        # A raw body may name itself the standard way: Content-Disposition: inline; filename="letter.pdf".
+        m = _FILENAME.search(request.headers.get("content-disposition", ""))
+        name = clean_text(m.group(1))[:_MAX_NAME] if m and m.group(1).strip() else "<upload>"
+        return Inputs(letter=await _read_body(request), source=name)
     raise ApiError(415, "unsupported_media_type",
                    f"unsupported Content-Type {ctype!r}: send application/json, multipart/form-data, "
                    "application/pdf or text/plain")
