@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import knowledge
-from ..parse import NUMBER_WORDS, find_dates, find_pages, parse_number, singular
+from ..parse import NUMBER_WORDS, find_pages, parse_number, singular
 
 # ------------------------------------------------------------------------------------------- sentences
 
@@ -113,12 +113,7 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
-# ------------------------------------------------------------------------------------------ date spans
-
-
-def date_spans(text: str, *, dmy: bool = False) -> list[tuple[int, int]]:
-    return [(d.start, d.end) for d in find_dates(text, dmy=dmy)]
-
+# ----------------------------------------------------------------------------------------------- pages
 
 _ES_PAGES_RE = re.compile(r"\b(?:p[áa]ginas?|p[áa]gs?\.)\s*:?\s*(?P<list>\d{1,3}(?:\s*(?:-|a|,|y)\s*\d{1,3})*)", re.IGNORECASE)
 

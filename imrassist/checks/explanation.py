@@ -31,7 +31,6 @@ Severity (DESIGN.md: error = contradicts the letter, warning = not supported / c
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field

@@ -19,7 +19,7 @@ from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
 from ..parse import find_age, find_dates, singular
-from .common import Count, core_of, distinctive, find_counts, limits, page_refs, sentences, treatment_vocab, word_set
+from .common import Count, _noun_key, core_of, distinctive, find_counts, limits, page_refs, sentences, treatment_vocab, word_set
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
 
@@ -167,8 +167,6 @@ def _date_roles(letter: Letter) -> list[DateFact]:
 
 
 def _noun_of_unit(unit: str | None) -> str | None:
-    from .common import _noun_key
-
     if not unit:
         return None
     return _noun_key(singular(unit.split()[-1]), "en")
@@ -289,7 +287,6 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
                 retrospective=bool(re.search(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", name, re.I)),
             )
         )
-    # Keys shared by every item do not tell items apart; keys shared by some still narrow the choice.
     return out
 
 

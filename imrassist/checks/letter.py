@@ -23,7 +23,7 @@ from typing import Any
 from .. import knowledge
 from ..models import Citation
 from .common import _noun_key
-from .facts import ItemFact, limits_in
+from .facts import limits_in
 from .registry import CheckContext, register
 
 # --------------------------------------------------------------------------------------------- conclusion
@@ -195,4 +195,4 @@ def check_dates(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
                        span=xb.evidence.span if xb.evidence else None)
 
 
-__all__ = ["EXCEPTION_RE", "ItemFact"]
+__all__ = ["EXCEPTION_RE"]

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from .. import knowledge
 from ..extract.items import conclusion
-from ..models import CaseRecord, Citation, Evidence, Extracted, Item, Limit
+from ..models import CaseRecord, Citation, Evidence, Extracted, Limit
 from ..parse import find_age, find_quantity, norm_words, parse_date, parse_number, parse_sex, singular
 from .common import _noun_key, find_counts, fragment, guideline_citations, pages_in
 from .facts import ROLES, ItemFact, LetterFacts, limits_in

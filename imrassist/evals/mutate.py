@@ -28,7 +28,7 @@ from ..checks.facts import LetterFacts, facts_for
 from ..checks.record import walk
 from ..letter import Letter
 from ..models import CaseRecord, Citation, Extracted
-from ..parse import SEX_RE, find_age, find_dates, number_to_words, parse_number
+from ..parse import SEX_RE, find_age, number_to_words, parse_number
 
 Target = Literal["record", "explanation"]
 
@@ -350,10 +350,20 @@ class _ExplCtx:
     plain: str
     lang: str
     facts: LetterFacts
+    _reading: Any = None
+
+    @property
+    def reading(self) -> Any:
+        """The checks' own reading of the text (its counts, deadlines, date roles), read once."""
+        if self._reading is None:
+            from ..checks.explanation import read_explanation
+
+            self._reading = read_explanation(self.text, self.lang, self.facts)
+        return self._reading
 
 
 def _e_dates(c: _ExplCtx) -> list[Any]:
-    return find_dates(c.plain, dmy=c.lang == "es")
+    return c.reading.dates
 
 
 def _e_date_shift(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
@@ -373,17 +383,9 @@ def _e_date_shift(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
 
 
 def _role_of(c: _ExplCtx, d: Any) -> str | None:
-    from ..checks.explanation import _CUE_RES
+    from ..checks.explanation import _claimed_role
 
-    window = c.plain[max(0, d.start - 80):d.end + 80]
-    best = None
-    for m in _CUE_RES[c.lang].finditer(window):
-        s = max(0, d.start - 80) + m.start()
-        e = max(0, d.start - 80) + m.end()
-        gap = max(d.start - e if d.start >= e else s - d.end, 0)
-        if gap <= 70 and (best is None or gap < best[0]):
-            best = (gap, m.lastgroup)
-    return best[1] if best else None
+    return _claimed_role(c.reading, d.start, d.end)
 
 
 def _e_date_swap(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
@@ -404,15 +406,8 @@ def _e_date_swap(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
     return text, f"dates swapped: {a.text!r} <-> {b.text!r}"
 
 
-def _e_counts(c: _ExplCtx) -> list[Any]:
-    from ..checks.explanation import read_explanation
-
-    r = read_explanation(c.text, c.lang, c.facts)
-    return r.counts
-
-
 def _e_count_change(c: _ExplCtx, rng: random.Random, *, as_word: bool = False) -> tuple[str, str] | None:
-    counts = [x for x in _e_counts(c) if x.noun in c.facts.counts and x.noun != "item"]
+    counts = [x for x in c.reading.counts if x.noun in c.facts.counts and x.noun != "item"]
     if as_word:
         counts = [x for x in counts if re.fullmatch(r"\d+", c.plain[x.num_start:x.num_end].split("-")[0].split(" ")[0] or "")]
     if not counts:
@@ -524,10 +519,7 @@ def _e_treatment_swap(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None
 
 
 def _e_deadline_change(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
-    from ..checks.explanation import read_explanation
-
-    r = read_explanation(c.text, c.lang, c.facts)
-    ds = [d for d in r.deadlines if d.context == "appeal"]
+    ds = [d for d in c.reading.deadlines if d.context == "appeal"]
     if not ds:
         return None
     d = rng.choice(ds).count
@@ -655,10 +647,7 @@ def _p_dates(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
 
 
 def _p_numbers(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
-    from ..checks.explanation import read_explanation
-
-    r = read_explanation(c.text, c.lang, c.facts)
-    targets = [x.count for x in r.deadlines] + list(r.counts)
+    targets = [x.count for x in c.reading.deadlines] + list(c.reading.counts)
     text = c.text
     changed = 0
     for x in sorted(targets, key=lambda x: -x.num_start):
