@@ -345,7 +345,9 @@ def create_app(
 
     async def run(func: Callable[..., Any], *args: Any) -> Any:
         try:
-            return await asyncio.wait_for(anyio.to_thread.run_sync(func, *args, limiter=limiter), timeout=timeout_s)
+            # abandon_on_cancel: the client gets its 504 at the deadline; the thread finishes in the background.
+            work = anyio.to_thread.run_sync(func, *args, limiter=limiter, abandon_on_cancel=True)
+            return await asyncio.wait_for(work, timeout=timeout_s)
         except asyncio.TimeoutError:
             raise ApiError(504, "timeout", f"the request took longer than {timeout_s:g} s") from None
         except ImrassistError as exc:
