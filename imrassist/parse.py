@@ -364,7 +364,14 @@ def find_quantity(text: str) -> Quantity | None:
     rental", "7-10 days" -> 10), then a measure ("240 grams", "250ml"). Strengths ("550mg", "3%") never count.
     """
     t = text
-    context_unit = "session" if re.search(r"\bsessions?\b", t, re.IGNORECASE) else "visit"
+    # The unit an "x N" counts when no noun follows it: a count noun named elsewhere in the item
+    # ("Synvisc injection to the knee x 1" -> injection), else visits of a therapy.
+    context_unit = "visit"
+    for w in re.findall(r"[A-Za-z][A-Za-z\-]*", t):
+        sw = singular(w)
+        if sw in GENERIC_UNITS and sw not in ("day", "week", "month", "hour", "night", "period", "unit", "course", "level"):
+            context_unit = sw
+            break
 
     # 1. A leading "<number> <noun> of ..." names what is counted ("Three refills of Voltaren 75mg #60").
     lead = re.match(rf"\s*(?P<n>{_NUM})\s+(?P<noun>[A-Za-z][A-Za-z\-]*)\s+of\b", t, re.IGNORECASE)

@@ -45,7 +45,7 @@ _UPDATED_RE = re.compile(r"\(\s*(?:updated|update|last updated|rev(?:ised)?\.?)\
 _EDITION_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\s+Edition\b,?\s*(?:\(?(?P<year>(?:19|20)\d\d)\)?)?,?", re.IGNORECASE)
 _ACUTE_CHRONIC = r"(?:\s*\(\s*(?:Acute\s*(?:&|and)\s*Chronic|Chronic|Acute)\s*\))?"
 _GENERIC_CHAPTER_RE = re.compile(
-    r"(?P<name>[A-Z][A-Za-z&/'\-]*(?:[ ,]+(?:&|and|[A-Z][A-Za-z&/'\-]*)){0,6})(?P<word>\s+(?:Chapter|chapter|Section|section))(?![A-Za-z])"
+    r"(?P<name>[A-Z][A-Za-z&/'\-]*(?:[ ,]+(?:&|and|for|of|the|[A-Z][A-Za-z&/'\-]*)){0,6})(?P<word>\s+(?:Chapter|chapter|Section|section))(?![A-Za-z])"
 )
 _PROSE_RE = re.compile(r"^(?:The|This|These|It|Its|No|Not|There|That|MTUS|ACOEM)\b(?:\s+\S+){4,}", re.IGNORECASE)
 _CHAPTER_WORD = r"(?:\s+(?:chapters?|Chapters?|sections?|Sections?))?"
@@ -146,16 +146,33 @@ def split_topics(text: str) -> list[str]:
     pieces = [re.sub(r"^(?:and|&)\s+", "", p, flags=re.IGNORECASE).strip() for p in pieces]
     pieces = [p for p in pieces if p]
     titles = knowledge.mtus_titles()
+    heads = _title_heads()
     merged: list[str] = []
     for p in pieces:
         if merged:
             joined = f"{merged[-1]}, {p}"
             jkey = knowledge.title_key(joined)
-            if p[:1].islower() or jkey in titles or any(t.startswith(jkey + " ") for t in titles if len(t) > len(jkey)):
+            prev_key = knowledge.title_key(merged[-1])
+            next_key = knowledge.title_key(p)
+            family = prev_key in heads and next_key not in heads and next_key not in titles
+            if (p[:1].islower() or family or jkey in titles
+                    or any(t.startswith(jkey + " ") for t in titles if len(t) > len(jkey))):
                 merged[-1] = joined
                 continue
         merged.append(p)
     return merged
+
+
+@lru_cache(maxsize=1)
+def _title_heads() -> frozenset[str]:
+    """Words that head families of titles with a comma ("Opioids, ...", "NSAIDs, ...", "CRPS, ...")."""
+    data = knowledge.load("mtus_topics.json")
+    heads = set()
+    for t in data.get("comma_titles", []) if isinstance(data, dict) else []:
+        head = t.split(",", 1)[0]
+        if len(head.split()) == 1:
+            heads.add(knowledge.title_key(head))
+    return frozenset(heads)
 
 
 # -------------------------------------------------------------------------------------------------- parse
@@ -177,7 +194,25 @@ def parse_guideline_text(text: str) -> tuple[list[ParsedCitation], bool]:
     return out, none_cited and not out
 
 
+# A new citation clause can also begin, without "Decision based on", where a sentence starts with a source.
+_SOURCE_START_RE = re.compile(
+    r"(?<=[.;])\s+(?=(?:MTUS|Official\s+Disability\s+Guidelines|ODG|ACOEM|Non[-\s]?MTUS)\b)"
+)
+
+
 def _clauses(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for s, e in _decision_clauses(text):
+        cur = s
+        for m in _SOURCE_START_RE.finditer(text, s, e):
+            if m.start() > cur:
+                spans.append((cur, m.start()))
+            cur = m.end()
+        spans.append((cur, e))
+    return [(s, e) for s, e in spans if text[s:e].strip(" ,.;:")]
+
+
+def _decision_clauses(text: str) -> list[tuple[int, int]]:
     marks = [m.end() for m in _CLAUSE_RE.finditer(text)]
     starts = [m.start() for m in _CLAUSE_RE.finditer(text)]
     if not marks:
