@@ -501,6 +501,7 @@ class LimitMatch:
     start: int
     end: int
     per_period: bool
+    bounded: bool = False  # stated as a bound: "up to", "no more than", "not exceed", "limited to"
 
 
 def find_limits(text: str) -> list[LimitMatch]:
@@ -523,7 +524,7 @@ def find_limits(text: str) -> list[LimitMatch]:
             lo, hi = None, int(a)
         else:
             lo, hi = None, int(a)
-        out.append(LimitMatch(lo, hi, unit, m.start(), m.end(), bool(m.group("per"))))
+        out.append(LimitMatch(lo, hi, unit, m.start(), m.end(), bool(m.group("per")), bool(m.group("upto"))))
     return out
 
 

@@ -277,9 +277,8 @@ _SCHEDULE_AFTER = re.compile(
 )
 
 
-_APPLIED_RE = re.compile(
-    r"allow|total|maximum|max\b|limit|within|beyond|exceed|guideline|recommend|cap\b|more\s+than|up\s+to", re.IGNORECASE
-)
+# Words of a sentence that measures this request against an allowance ("still within the 18 visits allowed").
+_APPLIED_RE = re.compile(r"\ballow|\btotal\b|maximum|\blimit|\bwithin\b|\bbeyond\b|exceed|\bcap\b", re.IGNORECASE)
 _GENERIC_WORDS = {
     "visits", "visit", "weeks", "week", "sessions", "session", "treatment", "treatments", "therapy", "physical",
     "guidelines", "guideline", "recommend", "recommends", "recommended", "suggest", "suggests", "allow", "allows",
@@ -305,7 +304,7 @@ def _limit_candidates(text: str) -> list:
             continue
         if re.search(r"^\s*(?:of\s+)?(?:prior|previous|completed|authorized|attended|to date|so far)", after, re.IGNORECASE):
             continue
-        if schedule or _LIMIT_CUE.search(before[-160:]):
+        if schedule or lm.bounded or _LIMIT_CUE.search(before[-160:]):
             out.append(lm)
     return out
 
