@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""How fast is imrassist, and how much memory does it take? Prints, on the sample letters:
+
+1. in-process median time per letter for ingest, extract, explain (template), summarize and check, and
+   for the whole analyze_letter;
+2. wall time and letters/second of ``imrassist analyze --jobs 2`` over 1,000 letters (the samples
+   repeated in a temp folder, with ``--out`` and ``--jsonl`` as a real run would), and the peak memory
+   of the CLI's process tree (sum of RSS and of PSS over parent + workers, sampled from /proc, and the
+   largest single process from ``getrusage(RUSAGE_CHILDREN)``);
+3. the cold start of ``imrassist extract`` on one letter (median of several runs, subprocess).
+
+Targets (2-core machine): extract + check + explain <= 5 ms per letter in-process; 1,000 letters in
+<= 10 s with --jobs 2; peak RSS <= 150 MB; cold start <= 0.35 s.
+
+    python benchmarks/bench.py                # everything
+    python benchmarks/bench.py --letters 200 --runs 5 --skip-cold
+    python benchmarks/bench.py --profile      # also the top functions of the in-process pipeline
+    python benchmarks/bench.py --json         # machine-readable figures on stdout
+
+Timings on a shared machine are noisy: in-process figures are the median of ``--repeat`` passes over the
+corpus; compare runs on the same machine only. Timing is never asserted in the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("IMRASSIST_SHARED", REPO.parent / "shared"))
+TARGETS = {"in_process_ms": 5.0, "batch_wall_s": 10.0, "peak_rss_mb": 150.0, "cold_start_s": 0.35}
+
+
+def corpus(include_shared: bool = True) -> list[Path]:
+    files = [REPO / "samples" / "seed-2013-push-therapy.txt"]
+    files += sorted((REPO / "evals" / "synthetic" / "letters").glob("*.txt"))
+    files += sorted((REPO / "evals" / "synthetic" / "letters").glob("*.pdf"))
+    if include_shared and (SHARED / "letters").is_dir():
+        files += sorted((SHARED / "letters").glob("*.txt"))
+    return files
+
+
+# ------------------------------------------------------------------------------------------ in-process
+
+
+def in_process(files: list[Path], repeat: int, profile: bool) -> dict[str, Any]:
+    sys.path.insert(0, str(REPO))
+    from imrassist.checks import check
+    from imrassist.explain import explain, summarize
+    from imrassist.extract import extract
+    from imrassist.letter import letter_from_bytes
+    from imrassist.pipeline import analyze_letter, warm_up
+
+    warm_up()
+    datas = [(f.read_bytes(), str(f)) for f in files]
+    letters = [letter_from_bytes(d, s) for d, s in datas]
+    records = [extract(L) for L in letters]
+    texts = [explain(r, letter=L).text for r, L in zip(records, letters)]
+
+    stages: dict[str, Callable[[int], Any]] = {
+        "ingest": lambda i: letter_from_bytes(*datas[i]),
+        "extract": lambda i: extract(letters[i]),
+        "explain": lambda i: explain(records[i], letter=letters[i]),
+        "summarize": lambda i: summarize(records[i]),
+        # as analyze runs it: the record is the rules reading of this letter, so it is the reference too
+        "check": lambda i: check(letters[i], record=records[i], explanation=texts[i], lang="en", reference=records[i]),
+        "analyze_letter": lambda i: analyze_letter(letters[i]),
+    }
+    per_letter: dict[str, list[float]] = {k: [[] for _ in files] for k in stages}  # type: ignore[misc]
+    for _ in range(repeat):
+        for name, fn in stages.items():
+            for i in range(len(files)):
+                t = time.perf_counter()
+                fn(i)
+                per_letter[name][i].append(time.perf_counter() - t)  # type: ignore[attr-defined]
+    out: dict[str, Any] = {"letters": len(files), "repeat": repeat, "median_ms": {}, "p90_ms": {}, "max_ms": {}}
+    for name in stages:
+        meds = sorted(statistics.median(ts) * 1000 for ts in per_letter[name])  # type: ignore[arg-type]
+        out["median_ms"][name] = round(statistics.median(meds), 3)
+        out["p90_ms"][name] = round(meds[int(0.9 * (len(meds) - 1))], 3)
+        out["max_ms"][name] = round(meds[-1], 3)
+    m = out["median_ms"]
+    out["median_ms"]["extract+check+explain"] = round(m["extract"] + m["check"] + m["explain"], 3)
+    slow = sorted(range(len(files)), key=lambda i: -statistics.median(per_letter["analyze_letter"][i]))[:3]  # type: ignore[arg-type]
+    out["slowest_letters"] = [(files[i].name, round(statistics.median(per_letter["analyze_letter"][i]) * 1000, 1))  # type: ignore[arg-type]
+                              for i in slow]
+    if profile:
+        import cProfile
+        import io
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(len(files)):
+            analyze_letter(letters[i])
+        prof.disable()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(25)
+        out["profile"] = buf.getvalue()
+    return out
+
+
+# ---------------------------------------------------------------------------------------- the batch run
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                kids += [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def _mem_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB; PSS shares copy-on-write pages fairly between the processes."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1])
+                    break
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                    break
+    except OSError:
+        pass
+    return rss, pss
+
+
+class TreeSampler(threading.Thread):
+    def __init__(self, pid: int, every: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_rss_kb = self.peak_pss_kb = self.peak_procs = 0
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop_event.is_set():
+            pids = _tree(self.pid)
+            mems = [_mem_kb(p) for p in pids]
+            self.peak_rss_kb = max(self.peak_rss_kb, sum(m[0] for m in mems))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(m[1] for m in mems))
+            self.peak_procs = max(self.peak_procs, len(pids))
+            self.stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join()
+
+
+def make_letters(files: list[Path], n: int, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        src = files[i % len(files)]
+        (dest / f"{i:05d}-{src.name}").write_bytes(src.read_bytes())
+
+
+def cli() -> list[str]:
+    script = Path(sys.executable).parent / "imrassist"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("imrassist")
+    return [found] if found else [sys.executable, "-m", "imrassist.cli"]
+
+
+def _run_measured(argv: list[str]) -> tuple[float, int, TreeSampler, str, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = TreeSampler(proc.pid)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t
+    sampler.stop()
+    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, proc.returncode, sampler, err.decode(errors="replace"), max(maxrss, before)
+
+
+def batch_run(files: list[Path], n: int, jobs: int, kind: str = "analyze") -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="imrassist-bench-") as tmp:
+        letters = Path(tmp) / "letters"
+        make_letters(files, n, letters)
+        out, jl = Path(tmp) / "out", Path(tmp) / "results.jsonl"
+        argv = [*cli(), kind, str(letters), "--jobs", str(jobs), "--out", str(out), "--jsonl", str(jl), "--no-progress"]
+        wall, code, sampler, err, maxrss_kb = _run_measured(argv)
+        rows = [json.loads(x) for x in jl.read_text(encoding="utf-8").splitlines()]
+        ok = sum(1 for r in rows if r.get("ok"))
+        summary = [ln for ln in err.splitlines() if f"imrassist: {kind}:" in ln]
+        return {
+            "command": f"imrassist {kind} <{n} letters> --jobs {jobs} --out OUT --jsonl R.jsonl",
+            "letters": n, "jobs": jobs, "exit_code": code, "rows": len(rows), "ok": ok,
+            "wall_s": round(wall, 3), "letters_per_s": round(n / wall, 1),
+            "peak_tree_rss_mb": round(sampler.peak_rss_kb / 1024, 1),
+            "peak_tree_pss_mb": round(sampler.peak_pss_kb / 1024, 1),
+            "largest_process_maxrss_mb": round(maxrss_kb / 1024, 1),
+            "processes": sampler.peak_procs,
+            "summary": summary[-1] if summary else err.strip().splitlines()[-1:],
+        }
+
+
+# ------------------------------------------------------------------------------------------ cold start
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    letter = REPO / "samples" / "seed-2013-push-therapy.txt"
+
+    def timed(argv: list[str]) -> float:
+        t = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        return time.perf_counter() - t
+
+    cmds = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "imrassist --version": [*cli(), "--version"],
+        "imrassist extract LETTER": [*cli(), "extract", str(letter)],
+        "imrassist extract LETTER --json": [*cli(), "extract", str(letter), "--json"],
+    }
+    for argv in cmds.values():  # page cache and .pyc files warm, as for any second use
+        timed(argv)
+    out: dict[str, Any] = {"runs": runs}
+    for name, argv in cmds.items():
+        ts = [timed(argv) for _ in range(runs)]
+        out[name] = {"median_s": round(statistics.median(ts), 3), "min_s": round(min(ts), 3)}
+    heavy = ("openai", "instructor", "textstat", "fastapi", "jinja2", "rich", "httpx", "pypdf", "uvicorn")
+    probe = ("import sys, runpy; sys.argv = ['imrassist', 'extract', %r];\n"
+             "import contextlib, io\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    try: runpy.run_module('imrassist.cli', run_name='__main__')\n"
+             "    except SystemExit: pass\n"
+             "print(sorted(m for m in %r if m in sys.modules))") % (str(letter), heavy)
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    out["heavy_modules_loaded"] = res.stdout.strip()
+    return out
+
+
+# -------------------------------------------------------------------------------------------------- main
+
+
+def _mark(ok: bool) -> str:
+    return "ok  " if ok else "MISS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--letters", type=int, default=1000, help="letters in the batch run (default 1000)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=5, help="passes over the corpus in-process (default 5)")
+    ap.add_argument("--runs", type=int, default=10, help="cold-start runs (default 10)")
+    ap.add_argument("--no-shared", action="store_true", help="only the committed letters, not ../shared")
+    ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--skip-cold", action="store_true")
+    ap.add_argument("--also-jobs1", action="store_true", help="also time the batch with --jobs 1")
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+
+    files = corpus(not args.no_shared)
+    res: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_avg": os.getloadavg()},
+        "corpus": {"letters": len(files), "shared": (SHARED / "letters").is_dir() and not args.no_shared},
+    }
+    res["in_process"] = in_process(files, args.repeat, args.profile)
+    if not args.skip_cold:
+        res["cold_start"] = cold_start(args.runs)
+    if not args.skip_batch:
+        res["batch"] = batch_run(files, args.letters, args.jobs)
+        if args.also_jobs1:
+            res["batch_jobs1"] = batch_run(files, args.letters, 1)
+
+    if args.json:
+        res["in_process"].pop("profile", None)
+        print(json.dumps(res, indent=2))
+        return 0
+    m = res["machine"]
+    print(f"imrassist benchmark - Python {m['python']}, {m['cpus']} CPUs, load average "
+          f"{', '.join(f'{x:.2f}' for x in m['load_avg'])}; corpus {len(files)} letters"
+          f"{' (incl. ../shared)' if res['corpus']['shared'] else ''}")
+    ip = res["in_process"]
+    print(f"\nIn-process, per letter (median over letters of the median of {ip['repeat']} passes; p90, max):")
+    for k, v in ip["median_ms"].items():
+        extra = f"   p90 {ip['p90_ms'][k]:7.2f}   max {ip['max_ms'][k]:7.2f}" if k in ip["p90_ms"] else ""
+        print(f"  {k:24s} {v:8.2f} ms{extra}")
+    total = ip["median_ms"]["extract+check+explain"]
+    print(f"  [{_mark(total <= TARGETS['in_process_ms'])}] extract + check + explain {total:.2f} ms "
+          f"(target <= {TARGETS['in_process_ms']:g} ms)")
+    print("  slowest letters (analyze_letter): " + ", ".join(f"{n} {t} ms" for n, t in ip["slowest_letters"]))
+    if "cold_start" in res:
+        cs = res["cold_start"]
+        print(f"\nCold start (median of {cs['runs']} runs, subprocess):")
+        for k, v in cs.items():
+            if isinstance(v, dict):
+                print(f"  {k:34s} {v['median_s']:.3f} s (min {v['min_s']:.3f})")
+        c = cs["imrassist extract LETTER"]["median_s"]
+        print(f"  [{_mark(c <= TARGETS['cold_start_s'])}] imrassist extract {c:.3f} s (target <= {TARGETS['cold_start_s']} s)")
+        print(f"  heavy modules loaded by extract: {cs['heavy_modules_loaded']}")
+    for key in ("batch", "batch_jobs1"):
+        if key in res:
+            b = res[key]
+            print(f"\nBatch: {b['command']}")
+            print(f"  exit {b['exit_code']}, {b['rows']} JSONL rows, {b['ok']} ok; {b['summary']}")
+            print(f"  wall {b['wall_s']:.2f} s, {b['letters_per_s']:.1f} letters/s; up to {b['processes']} processes")
+            print(f"  peak memory: tree RSS {b['peak_tree_rss_mb']} MB (counts shared pages once per process), "
+                  f"tree PSS {b['peak_tree_pss_mb']} MB, largest process {b['largest_process_maxrss_mb']} MB")
+            if key == "batch" and b["letters"] == 1000 and b["jobs"] == 2:
+                print(f"  [{_mark(b['wall_s'] <= TARGETS['batch_wall_s'])}] 1,000 letters in {b['wall_s']:.2f} s "
+                      f"(target <= {TARGETS['batch_wall_s']:g} s)")
+            if key == "batch":
+                print(f"  [{_mark(b['peak_tree_pss_mb'] <= TARGETS['peak_rss_mb'])}] peak memory of the tree "
+                      f"{b['peak_tree_pss_mb']} MB PSS / {b['peak_tree_rss_mb']} MB RSS (target <= {TARGETS['peak_rss_mb']:g} MB)")
+    if args.profile:
+        print("\nProfile of analyze_letter over the corpus (cProfile, by own time):")
+        print(ip["profile"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
