@@ -98,15 +98,23 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .batch import expand_inputs
-
     _check_batch_args(args)
-    inputs = expand_inputs(args.letters)
-    if len(inputs) == 1 and not args.jsonl and not args.out:
-        from .batch import read_source
-        from .extract import extract
+    if len(args.letters) == 1 and (args.letters[0] == "-" or not os.path.isdir(args.letters[0])):
+        inputs = list(args.letters)  # one file: the fast path does not even import the batch runner
+    else:
+        from .batch import expand_inputs
 
-        letter = read_source(inputs[0])
+        inputs = expand_inputs(args.letters)
+    if len(inputs) == 1 and not args.jsonl and not args.out:
+        from .extract import extract
+        from .letter import read_letter
+
+        if os.path.isdir(inputs[0]):
+            from .batch import read_source
+
+            letter = read_source(inputs[0])  # says the folder holds no letters
+        else:
+            letter = read_letter(inputs[0])
         record = extract(letter, args.backend, settings=_llm_settings(args))
         for w in record.meta.warnings:
             _err(f"{inputs[0]}: warning: {w}")
