@@ -248,3 +248,36 @@ def test_readability_warning_in_both_languages(seed):
 def test_no_error_is_ever_a_readability_or_plugin_finding(seed):
     report = check(seed, explanation="x " * 50)
     assert all(f.severity != "error" or f.kind not in ("readability",) for f in report.findings)
+
+
+# ----------------------------------------------------------------------------------- free-form writing
+
+_FREE_APPEAL = " You can appeal to the Workers' Compensation Appeals Board within 30 days of the mailing date."
+
+
+@needs_letters
+@pytest.mark.parametrize("name, text, want", [
+    ("CM17-0007142", "Good news: your shoulder surgery was approved. The cold therapy unit was approved too.", {"decision", "missing"}),
+    ("CM17-0007142", "Unfortunately, the reviewer did not approve the EKG.", {"missing"}),
+    ("CM17-0007142", "The IMR reviewer overturned the utilization review decision on the surgery.", {"missing"}),
+    ("CM17-0012640", "Your MRI request was denied again. The consult with a hip specialist was approved.", set()),
+    ("CM17-0012640", "Your MRI request was approved. The consult with a hip specialist was approved.", {"decision"}),
+    ("CM17-0012640", "The reviewer agreed you should get the hip consult, but not the shoulder MRI.", set()),
+    ("CM17-0012640", "The reviewer agreed you should get the shoulder MRI, but not the hip consult.", {"decision"}),
+    ("CM17-0010021", "Both requests (the TENS unit and E-stim) are still denied. Your doctor may ask again.", set()),
+    ("CM17-0010021", "The TENS unit was approved, but the E-stim is still denied. Your doctor may ask again.", {"decision"}),
+    ("CM17-0003284", "All five requests were denied: chiropractic care, the nerve test, and three MRIs.", set()),
+    ("CM17-0003284", "Your doctor asked for chiropractic care 3 times a week for 4 weeks. It was denied. "
+                     "The other four requests were denied too.", set()),
+    ("CM17-0003284", "Your doctor asked for chiropractic care 3 times a week for 6 weeks. It was denied. "
+                     "The other four requests were denied too.", {"count"}),
+    ("CM17-0014449", "Your doctor asked for shoulder surgery (a SLAP repair) and 14 other related services, like a "
+                     "sling, a cold therapy machine rented for 14 days, 2 leg wraps, and 12 to 18 sessions of physical "
+                     "therapy after surgery. The expert agreed with the original denial of all 15 requests.", set()),
+    ("CM17-0007142", "The expert decided:\n\n- Shoulder surgery: **approved**\n- Blood tests (CBC and BMP): **approved**\n"
+                     "- EKG heart test: **not approved**\n\nThe approved items must be authorized within 5 working days. "
+                     "For the items that are still denied, your doctor can send a new request.", {"missing"}),
+])
+def test_free_form_explanations(name, text, want):
+    report = check(letter(name), explanation=text + _FREE_APPEAL)
+    assert error_kinds(report) == want, describe(report)

@@ -38,7 +38,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..parse import SEX_RE, find_age, find_dates, norm_words, parse_sex
+from ..parse import SEX_RE, find_age, find_dates, find_quantity, norm_words, parse_sex
 from .common import (
     Count,
     _noun_key,
@@ -111,11 +111,11 @@ _NEXT_RE = {
         r"nueva\s+solicitud|hable\s+con\s+su\s+m[eé]dico", re.I),
 }
 _UR_SENT_RE = {
-    "en": re.compile(r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+review|said\s+no|turned\s+down|first\s+review"
-                     r"|insurer'?s\s+review|claims\s+administrator\s+(?:first\s+|only\s+|had\s+|then\s+)?(?:approved|denied|said"
+    "en": re.compile(r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+review|turned\s+down|first\s+review"
+                     r"|insurer'?s\s+review|claims\s+administrator\s+(?:\w+\s+){0,2}?(?:approved|denied|said"
                      r"|modified|authorized|certified|agreed|turned|partly|partially|allowed|cut)", re.I),
-    "es": re.compile(r"revisi[oó]n\s+de\s+utilizaci[oó]n|\bUR\b|revisi[oó]n\s+del\s+administrador|dijo\s+que\s+no|primera\s+revisi[oó]n"
-                     r"|administrador\s+de\s+reclamos\s+(?:primero\s+|solo\s+|s[oó]lo\s+)?(?:aprob[oó]|neg[oó]|dijo|modific[oó]|autoriz[oó]|rechaz[oó])", re.I),
+    "es": re.compile(r"revisi[oó]n\s+de\s+utilizaci[oó]n|\bUR\b|revisi[oó]n\s+del\s+administrador|primera\s+revisi[oó]n"
+                     r"|administrador\s+de\s+reclamos\s+(?:\w+\s+){0,2}?(?:aprob[oó]|neg[oó]|dijo|modific[oó]|autoriz[oó]|rechaz[oó])", re.I),
 }
 _REQUEST_RE = {
     "en": re.compile(r"\b(?:asked(?:,[^,]{0,40},)?\s+(?:for|to\s+(?:approve|cover|authori[sz]e))(?:\s+(?:approval|authori[sz]ation)\s+(?:of|for))?|requested|request(?:ed)?\s+for|wanted\s+you\s+to\s+(?:have|get))\s+", re.I),
@@ -149,6 +149,8 @@ _OUTCOME_EN: list[tuple[str, bool, int]] = [
     (r"\bmedically\s+(?:necessary|needed)\b", True, 2),
     (r"\boverturned\b|\breversed\b", True, 2),
     (r"\bupheld\b", False, 2),
+    (r"\bsaid\s+yes\b", True, 2),
+    (r"\bsaid\s+no\b", False, 2),
     (r"\bauthori[sz]e[sd]?\b|\bcovered\b", True, 1),
     (r"\bdenied\b|\bdenials?\b|\bturned\s+down\b|\brejected\b|\bnon-?certified\b", False, 1),
 ]
@@ -162,6 +164,8 @@ _OUTCOME_ES: list[tuple[str, bool, int]] = [
     (r"\baprobad[oa]s?\b|\bse\s+aprob[oó]\b|\baprob[oó]\b|\bse\s+aprueba(?:n)?\b", True, 2),
     (r"\bm[eé]dicamente\s+necesari[oa]s?\b", True, 2),
     (r"\banulad[oa]s?\b|\brevocad[oa]s?\b", True, 2),
+    (r"\bdijo\s+que\s+s[ií]\b", True, 2),
+    (r"\bdijo\s+que\s+no\b", False, 2),
     (r"\bconfirmad[oa]\b", False, 1),
     (r"\bautoriz(?:ar|ad[oa]s?|[oó]|a)\b|\bcubrir\b", True, 1),
     (r"\bnegad[oa]s?\b|\bdenegad[oa]s?\b|\brechazad[oa]s?\b|\bneg[oó]\b|\bnegaci[oó]n\b|\bdenegaci[oó]n\b", False, 1),
@@ -174,7 +178,7 @@ _OUTCOME_RES = {
 _OUTCOME_HINT = re.compile(
     r"approv|den(?:ied|ial|y)|agree|upheld|overturn|revers|undo|undid|cancel|medically|authori|covered|turned\s+down|reject"
     r"|certif|aprob|negad|negaci|neg[oó]\b|denegad|denegaci|rechaz|anul|revoc|revirt|confirmad|confirm[oó]|autoriz|cubrir"
-    r"|m[eé]dicamente|acuerdo|acept|recibir|stand|remain|stay|still|sigue|mantiene|queda",
+    r"|m[eé]dicamente|acuerdo|acept|recibir|stand|remain|stay|still|sigue|mantiene|queda|said|dijo",
     re.IGNORECASE,
 )
 _NEG_RE = {
@@ -189,6 +193,24 @@ _DEFINITION_AFTER = re.compile(r"\s*(?:means|quiere\s+decir|significa)\b", re.I)
 _GENERIC_BEFORE = {
     "en": re.compile(r"(?:^|[^\w])(?:what|whatever|anything|everything|(?:items?|ones?|parts?|things?)\s+that)\s+(?:\w+\s+){0,2}$", re.I),
     "es": re.compile(r"(?:^|[^\w])(?:lo|lo\s+que|todo\s+lo\s+que|los\s+que|las\s+que)\s+(?:\w+\s+){0,2}$", re.I),
+}
+#: A sentence that opens with "What was approved:" / "Lo que sigue negado:" is about that group, whatever it holds.
+_GENERIC_LABEL = {
+    "en": re.compile(r"\s*(?:what|whatever|everything|anything|(?:the\s+)?(?:items?|parts?|ones?|things?)\s+that)\s+"
+                     r"(?:\w+\s+){0,3}?(?:approved|denied|upheld|overturned)\s*:", re.I),
+    "es": re.compile(r"\s*(?:lo|lo\s+que|todo\s+lo\s+que|los\s+que|las\s+que)\s+(?:\w+\s+){0,3}?"
+                     r"(?:aprobad[oa]s?|negad[oa]s?|denegad[oa]s?|rechazad[oa]s?)\s*:", re.I),
+}
+_GROUP_RE = {
+    "en": re.compile(r"\b(?:approved|denied|still[-\s]denied|overturned|upheld)\s+(?:items?|ones?|services?|treatments?|requests?|parts?|things?)\b"
+                     r"|\b(?:items?|ones?|services?|treatments?|requests?|parts?|things?)\s+that\s+(?:are|were|was|is|have\s+been)\s+"
+                     r"(?:still\s+|now\s+)?(?:approved|denied|upheld|overturned)", re.I),
+    "es": re.compile(r"\b(?:tratamientos?|servicios?|solicitud(?:es)?|puntos?|partes?)\s+(?:que\s+(?:fueron|fue|est[aá]n?|siguen|sigue)\s+)?"
+                     r"(?:aprobad|negad|denegad|rechazad)", re.I),
+}
+_ALL_RE = {
+    "en": re.compile(r"\b(?:all|both|every|each)\b", re.I),
+    "es": re.compile(r"\b(?:ambos|ambas|todos|todas|cada)\b", re.I),
 }
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\bbut\b|\bpero\b|\band\s+so\b|\bso\b|\bthen\b|\bluego\b|\bas[ií]\s+que\b", re.I)
 
@@ -291,6 +313,19 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     return [i for _, i in scored]
 
 
+def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
+    """The item a phrase names, or the items it names together ("Blood tests (CBC and BMP)")."""
+    best = _best_items(phrase, items)
+    if best:
+        return best[:1]
+    core = core_of(phrase)
+    cover = [f.index for f in items if core & f.vocab]
+    covered: set[str] = set()
+    for i in cover:
+        covered |= items[i].vocab
+    return cover if core and core <= covered else []
+
+
 def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, int, int]]:
     """(approved, start, end, strength) of the outcome statements in ``text[s:e]`` (negation applied)."""
     sent = text[s:e]
@@ -386,6 +421,25 @@ def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> 
     return None
 
 
+_BUT_NOT = {"en": re.compile(r",?\s+but\s+(not)\b", re.I), "es": re.compile(r",?\s+pero\s+(no)\b", re.I)}
+_CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|although|pero|mientras\s+que|aunque)\s+|;\s*|\.\s+", re.I)
+
+
+def _clause_items(text: str, sn: Sentence, outs: list[Outcome], named: set[int], items: list[ItemFact]) -> dict[int, list[int]]:
+    """For a sentence naming several items ("approved the consult, but not the MRI"): the items named in
+    the clause of each outcome, when that clause names any."""
+    bounds = [sn.start] + [sn.start + m.end() for m in _CLAUSE_SPLIT.finditer(text[sn.start:sn.end])] + [sn.end]
+    out: dict[int, list[int]] = {}
+    for o in outs:
+        for a, b in zip(bounds, bounds[1:]):
+            if a <= o.start < b:
+                here = _item_mentions(text[a:b], items) & named
+                if here:
+                    out[id(o)] = sorted(here)
+                break
+    return out
+
+
 def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
     text = strip_markdown(raw)
     sents = _sentences(text, raw)
@@ -441,7 +495,10 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
         m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
         if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
             treatments.append(TreatmentPhrase(m.group("x"), sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
-            heading_best[si] = _best_items(m.group("x"), items)[:1]
+            best = _named_items(m.group("x"), items)
+            if best or core_of(m.group("x")):
+                heading_best[si] = best  # an item line (or a treatment that is no item: reported as such)
+            # else "So the expert said yes: ..." is a sentence with a colon, not an item line
         rq = _REQUEST_RE[lang].search(stext)
         if rq and not _UR_SENT_RE[lang].search(stext[:rq.start()]):
             rest = stext[rq.end():]
@@ -455,7 +512,14 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
                         treatments.append(TreatmentPhrase(part.strip(), part_s, part_s + len(part), si, "request"))
         if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
             continue
-        for approved, a, b, strength in _outcomes_in(text, sn.start, sn.end, lang):
+        if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
+            continue  # "What was approved: ...", "The approved items must be authorized": about a group
+        found = _outcomes_in(text, sn.start, sn.end, lang)
+        but_not = _BUT_NOT[lang].search(text, sn.start, sn.end)
+        if found and but_not and not any(a >= but_not.start() for _, a, _, _ in found):
+            # "approved the consult, but not the MRI": the elliptic clause has the opposite outcome
+            found.append((not found[0][0], but_not.start(1), but_not.end(1), 2))
+        for approved, a, b, strength in found:
             o = Outcome(approved, a, b, si, strength, text=text[a:b])
             outcomes.append(o)
             per_sent.setdefault(si, []).append(o)
@@ -490,7 +554,9 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
         if si in heading_best:
             target = heading_best[si]
         elif mentions.get(si):
-            target = sorted(mentions[si])
+            target = sorted(mentions[si]) if len(mentions[si]) > 1 or not _ALL_RE[lang].search(stext) else all_items
+        elif _ALL_RE[lang].search(stext):
+            target = all_items
         elif _PLURAL_RE[lang].search(stext):
             target = context if len(context) > 1 else all_items
         elif len(items) == 1:
@@ -501,8 +567,11 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
             target = all_items
         else:
             target = []
+        clause_items: dict[int, list[int]] = {}
+        if si not in heading_best and len(mentions.get(si, ())) > 1:
+            clause_items = _clause_items(text, sn, outs, mentions[si], items)
         for o in outs:
-            o.items = list(target)
+            o.items = clause_items.get(id(o)) or list(target)
         if target and si not in consumed and (si in heading_best or mentions.get(si)):
             context = list(target)
 
@@ -583,8 +652,8 @@ _NOUN_WORDS = {"visit": "visits/sessions", "mm": "mm", "day": "days", "week": "w
 
 
 def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[float], float, ItemFact] | None:
-    """For a count in a request sentence ("asked for 8 sessions of X"): the amounts the item's text states
-    for that noun (requested, original request, authorized), the requested one, and the item."""
+    """For a count in a request sentence ("asked for 8 sessions of X"): the amounts the named items' text
+    states for that noun (requested, original request, authorized), the requested one, and the item."""
     si = r.sent_of(c.start)
     if si < 0:
         return None
@@ -592,18 +661,39 @@ def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[flo
     if not _REQUEST_RE[r.lang].search(stext) and not re.search(r"\b(?:should\s+get|agreed.*get|debe\s+recibir)\b", stext, re.I):
         return None
     named = r.mentions.get(si, set())
+    found: tuple[set[float], float, ItemFact] | None = None
+    accepted_all: set[float] = set()
     for f in facts.items:
         if not (f.index in named or len(facts.items) == 1) or f.item is None or f.item.quantity is None:
             continue
-        unit = f.item.unit.value if f.item.unit else "visit"
-        if (_noun_key(unit.split()[-1], "en") or "visit") != c.noun:
+        unit = f.item.unit.value if f.item.unit else None
+        if (_noun_key(unit.split()[-1], "en") if unit else "visit") != c.noun:
             continue
         accepted = {float(f.item.quantity.value)}
         for hc in find_counts(f.header, "en"):
             if hc.noun == c.noun:
                 accepted |= {float(v) for v in hc.values}
-        return accepted, float(f.item.quantity.value), f
-    return None
+        accepted_all |= accepted
+        if found is None:
+            found = (accepted, float(f.item.quantity.value), f)
+    return (accepted_all, found[1], found[2]) if found else None
+
+
+def _frequency_totals(r: Reading) -> list[Count]:
+    """"3 times a week for 6 weeks" in a request sentence, as the visit total it asks for (18 visits)."""
+    out = []
+    for si, sn in enumerate(r.sents):
+        stext = r.text[sn.start:sn.end]
+        rq = _REQUEST_RE[r.lang].search(stext)
+        if not rq:
+            continue
+        q = find_quantity(stext[rq.end():])
+        if q is None or q.unit != "visit":
+            continue
+        a, b = sn.start + rq.end() + q.start, sn.start + rq.end() + q.end
+        if re.search(r"\bweeks?\b|\btimes\b|\bsemanas?\b|\bveces\b", r.text[a:b], re.I):
+            out.append(Count((q.amount,), "visit", a, b, a, b, r.text[a:b], "visit"))
+    return out
 
 
 @register(
@@ -616,7 +706,7 @@ def check_counts(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     if ctx.explanation is None:
         return
     r, facts = _reading(ctx), ctx.facts
-    for c in r.counts:
+    for c in [*r.counts, *_frequency_totals(r)]:
         es = (c.start, c.end)
         req = _request_quantity(r, c, facts)
         if req is not None and not all(float(v) in req[0] for v in c.values):
@@ -718,8 +808,8 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
             continue
         if any(core <= (f.vocab | f.block_words) for f in facts.items):
             continue
-        if t.source == "request" and core <= all_vocab:
-            continue
+        if core <= all_vocab:
+            continue  # a phrase naming several items ("a TENS unit and E-stim", "Blood tests (CBC and BMP)")
         unknown = sorted(core - all_vocab)
         yield emit("NOT_DISPUTED", "error", "explanation",
                    f"names {t.text.strip()!r} as {'decided' if t.source == 'heading' else 'requested'}, but "

@@ -19,7 +19,9 @@ from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
 from ..parse import find_age, find_dates, singular
-from .common import Count, _noun_key, core_of, distinctive, find_counts, limits, page_refs, sentences, treatment_vocab, word_set
+from .common import (
+    Count, _noun_key, core_of, core_words, distinctive, find_counts, limits, page_refs, sentences, treatment_vocab, word_set,
+)
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
 
@@ -218,7 +220,8 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
             noun = _noun_of_unit(it.limit.value.unit) or "visit"
             add(noun, it.limit.value.min, sp)
             add(noun, it.limit.value.max, sp)
-    add("item", len(reference.items), None)
+    for n in range(1, len(reference.items) + 1):  # "both", "the other four requests", "2 of the 5 items"
+        add("item", n, None)
     for m in re.finditer(r"#\s?(\d{1,4})\b", text):  # a dispensed count: "#60" pills, tablets, patches
         for noun in ("tablet", "capsule", "patch"):
             add(noun, float(m.group(1)), letter.to_original(m.start(), m.end()))
@@ -245,6 +248,13 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
 
     items = _items(letter, reference)
     return LetterFacts(letter, reference, dates, role_dates, pages, counts, items, age, age_span, sex, sex_span, sources)
+
+
+def _item_keys(name: str) -> set[str]:
+    """Words that point at an item in free text: its specific words, without numbers and fragments."""
+    core = core_words()
+    return {w for w in distinctive(name) | core_of(name)
+            if not any(ch.isdigit() for ch in w) and (len(w) >= 3 or w in core)}
 
 
 def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
@@ -282,7 +292,7 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
                 ca_text=ca,
                 rationale=rationale,
                 vocab=treatment_vocab(name),
-                keys=distinctive(name) | core_of(name),
+                keys=_item_keys(name),
                 block_words=word_set(block_text),
                 retrospective=bool(re.search(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", name, re.I)),
             )
