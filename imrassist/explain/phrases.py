@@ -106,7 +106,7 @@ EN: dict[str, Any] = {
     "appeal": [
         "If you disagree with this decision, you may appeal to the Workers' Compensation Appeals Board (WCAB).",
         "You must do this within 30 days of the date the decision was mailed to you. Do not wait.",
-        "So keep this letter, and note the day it came.",
+        "Keep this letter, and note the day it came.",
         "Your appeal must be signed. This is called a verified appeal.",
         "The Board can change the decision only for a few reasons. Some of them are fraud, bias, or a plain "
         "mistake of fact.",

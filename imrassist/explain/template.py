@@ -273,7 +273,7 @@ def _intro(record: CaseRecord, lang: str) -> list[str]:
     key = "ur_modified" if modified else "ur_denied"
     if ur_date is not None:
         sents.append(p[key + "_date"].format(date=date_words(ur_date, lang)))
-    else:
+    elif ur is not None and ur.outcome is not None:
         sents.append(p[key])
     sents.append(p["expert"])
     if d.determination is not None:
@@ -307,8 +307,9 @@ def render(record: CaseRecord, lang: str = "en") -> tuple[str, list[str]]:
 
     used: set[str] = set()  # glossary terms already explained
     named: set[str] = set()  # guideline sources already named in full
-    lines += [p["h_decision"], ""]
-    if not views:
+    if views:
+        lines += [p["h_decision"], ""]
+    else:
         warnings.append("the record has no items; the explanation states no decision")
     grouped = len(views) > GROUP_ABOVE
     mixed = len({v.outcome for v in views}) > 1
