@@ -37,15 +37,28 @@ class Tally:
         self.alarms = 0
         self.misses: list[str] = []
         self.alarm_notes: list[str] = []
+        self.letter = None  # the letter and text under check, for span checks
+        self.text: str | None = None
 
     def planted(self, key: tuple, report, where: str) -> None:
+        self.spans_ok(report, where)
         self.total[key] += 1
         if key[-1] in error_kinds(report):
             self.caught[key] += 1
         else:
             self.misses.append(f"{where}\n{describe(report)}")
 
+    def spans_ok(self, report, where: str) -> None:
+        """Every span lies in the letter's original text, every explanation span in the explanation."""
+        n = len(self.letter.original) if self.letter is not None else None
+        for f in report.findings:
+            if f.span is not None and n is not None:
+                assert 0 <= f.span[0] <= f.span[1] <= n, (where, f)
+            if f.explanation_span is not None and self.text is not None:
+                assert 0 <= f.explanation_span[0] < f.explanation_span[1] <= len(self.text), (where, f)
+
     def paraphrase(self, report, where: str) -> None:
+        self.spans_ok(report, where)
         self.clean += 1
         if errors(report):
             self.alarms += 1
@@ -127,6 +140,7 @@ def test_record_mutation_suite():
     for seed in SEEDS:
         for name in letter_names():
             lt = letter(name)
+            tally.letter, tally.text = lt, None
             tally.paraphrase(check(lt, record=reference(name)), f"{name} clean record")
             for m in record_mutants(reference(name), lt, seed=seed):
                 tally.planted(("record", m.kind), check(lt, record=m.record), f"{name} {m.op}: {m.description}")
@@ -139,11 +153,14 @@ def _explanation_suite(tally: Tally, sources: list[tuple[str, str, str, str]]) -
     for seed in SEEDS:
         for name, lang, label, text in sources:
             lt = letter(name)
+            tally.letter, tally.text = lt, text
             tally.paraphrase(check(lt, explanation=text), f"{name} {lang} {label} (as given)")
             for m in explanation_mutants(text, lt, seed=seed, lang=lang):
+                tally.text = m.explanation
                 tally.planted((label, lang, m.kind), check(lt, explanation=m.explanation),
                               f"{name} {lang} {label} {m.op}: {m.description}")
             for p in explanation_paraphrases(text, lt, seed=seed, lang=lang):
+                tally.text = p.explanation
                 tally.paraphrase(check(lt, explanation=p.explanation), f"{name} {lang} {label} {p.op}")
 
 

@@ -242,3 +242,11 @@ def test_edited_letter_text_changes_the_verdict():
     rec = reference_record(read_letter(SEED))
     report = check(lt, record=rec)
     assert "date" in error_kinds(report) and "grounding" in error_kinds(report)
+
+
+def test_record_of_another_text_is_warned(seed):
+    lt, rec = seed
+    other = rec.model_copy(deep=True)
+    other.letter.sha256 = "0" * 64
+    f = next(f for f in check(lt, record=other).findings if f.code == "RECORD_GROUNDING_OTHER_LETTER")
+    assert f.severity == "warning"

@@ -179,8 +179,8 @@ def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
 @register(
     "record.grounding", code="RECORD_GROUNDING", kind="grounding", targets=("record",),
     severity="error: the quote is not the letter's text at its offsets, its offsets fall outside the letter, "
-             "or re-reading the quote gives another value; warning: an unaligned quote (no offsets); "
-             "info: values without any evidence",
+             "or re-reading the quote gives another value; warning: an unaligned quote (no offsets), a record "
+             "made from another text (sha256); info: values without any evidence",
 )
 def check_grounding(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     """Every Extracted value's quote stands at its offsets and re-reads to the value."""
@@ -188,6 +188,11 @@ def check_grounding(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     if record is None:
         return
     original = ctx.letter.original
+    sha = record.letter.sha256
+    if sha and ctx.letter.sha256 and sha != ctx.letter.sha256:
+        yield emit("OTHER_LETTER", "warning", "letter.sha256",
+                   "the record was read from another text than this letter (its sha256 differs): offsets may not apply",
+                   found=sha[:12], expected=ctx.letter.sha256[:12])
     no_evidence: list[str] = []
     for path, node in walk(record):
         ev: Evidence | None = node.evidence
