@@ -537,3 +537,19 @@ def test_cli_extract_backend_llm_and_auto(fake_openai, sample, capsys, monkeypat
     captured = capsys.readouterr()
     assert rc == 0 and json.loads(captured.out)["meta"]["backend"] == "rules"
     assert "warning: llm extraction failed (transport): HTTP 503" in captured.err
+
+
+def test_models_without_a_system_role_get_the_instructions_in_the_user_message(fake_openai, sample):
+    """llama-cpp-python's gemma chat format drops system messages: for such models they are folded into the
+    first user message, including instructor's own schema message in JSON mode."""
+    letter, rules = sample
+
+    def no_system(req):
+        return [m["role"] for m in req.messages] == ["user"]
+
+    fake_openai.reply(answer_from_record(rules), mode="json_object", model="gemma-3-270m", predicate=no_system,
+                      contains=[GUARD, "json_schema", marker(letter)])
+    record = extract_llm(letter, make(fake_openai, model="gemma-3-270m", mode="json"))
+    assert record.items[0].decision.value == "overturned"
+    user = fake_openai.last.messages[0]["content"]
+    assert user.index(GUARD) < user.index(marker(letter))  # the rules come before the letter

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any, Awaitable, Callable, Literal, Sequence, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
 from .. import __version__
 from ..letter import Letter, letter_from_text, normalize_fragment
@@ -134,7 +134,19 @@ def _pages(v: Any) -> Any:
     return v
 
 
-QuoteText = Annotated[str, Field(min_length=1, max_length=4000, description="Verbatim text copied from the letter.")]
+def _quote(v: str) -> str:
+    # Checked here rather than as minLength/maxLength in the schema: llama.cpp turns length bounds into
+    # grammar repetitions, and {1,4000} over every quote makes its grammar too large to load.
+    if not v.strip():
+        raise ValueError("the quote is empty: copy the words from the letter")
+    if len(v) > MAX_QUOTE_CHARS:
+        raise ValueError(f"the quote is {len(v)} characters long; quote at most {MAX_QUOTE_CHARS} (the shortest "
+                         "passage that shows the value)")
+    return v
+
+
+MAX_QUOTE_CHARS = 4000
+QuoteText = Annotated[str, AfterValidator(_quote), Field(description="Verbatim text copied from the letter.")]
 LDate = Annotated[dt.date, BeforeValidator(_date), Field(description="YYYY-MM-DD")]
 LInt = Annotated[int, BeforeValidator(_int)]
 LFloat = Annotated[float, BeforeValidator(_number)]
@@ -510,8 +522,10 @@ def build_messages(letter: Letter, chunk: _Chunk) -> list[dict[str, str]]:
 
 
 def _estimate(letter: Letter, chunk: _Chunk) -> int:
+    """Prompt tokens, estimated at ~4 characters a token. The schema travels as tool parameters (tools,
+    json_schema) or pretty-printed inside the system message (json, md_json: about twice as long)."""
     msgs = build_messages(letter, chunk)
-    chars = sum(len(m["content"]) for m in msgs) + _schema_chars(_MODEL_FOR[chunk.kind])
+    chars = sum(len(m["content"]) for m in msgs) + 2 * _schema_chars(_MODEL_FOR[chunk.kind])
     return _tokens(chars)
 
 

@@ -253,6 +253,22 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def merge_system_messages(messages: list[Any]) -> list[Any]:
+    """Fold every system message into the first user message (models without a system role). Applied at the
+    transport layer, so it also covers the system message instructor adds in JSON modes and every re-ask."""
+    system = [m for m in messages if isinstance(m, dict) and m.get("role") == "system"]
+    if not system:
+        return messages
+    head = "\n\n".join(str(m.get("content") or "") for m in system if m.get("content"))
+    rest = [m for m in messages if not (isinstance(m, dict) and m.get("role") == "system")]
+    for i, m in enumerate(rest):
+        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str):
+            rest = list(rest)
+            rest[i] = {**m, "content": f"{head}\n\n{m['content']}" if head else m["content"]}
+            return rest
+    return [{"role": "user", "content": head}, *rest]
+
+
 class _CallState:
     """Counters and policy of one ``structured()`` call, reached by the transport wrapper via a contextvar."""
 
@@ -276,6 +292,8 @@ class _CallState:
         kwargs.pop("timeout", None)
         if self.schema is not None and kwargs.get("response_format") == {"type": "json_object"}:
             kwargs["response_format"] = {"type": "json_object", "schema": self.schema}
+        if self.settings.system_in_user and isinstance(kwargs.get("messages"), list):
+            kwargs["messages"] = merge_system_messages(kwargs["messages"])
         return kwargs
 
     def before_attempt(self, attempt_number: int) -> None:

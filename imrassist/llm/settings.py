@@ -85,7 +85,7 @@ class LLMSettings(BaseModel):
 
     token_budget: int | None = Field(default=60000, gt=0, description="Total tokens per letter; None = unlimited.")
     max_input_tokens: int | None = Field(
-        default=6000, gt=0,
+        default=8000, gt=0,
         description="Largest prompt (estimated at ~4 characters a token) sent in one request; a longer letter is "
                     "extracted in chunks (header + groups of item blocks). None = never chunk.")
     concurrency: int = Field(default=8, ge=1, description="In-flight HTTP requests per endpoint and process.")
@@ -95,6 +95,11 @@ class LLMSettings(BaseModel):
     cache_dir: Path = Field(default=Path(".imrassist-cache/llm"))
     replay_only: bool = Field(default=False, description="Answer from the cache only; a miss raises ReplayMiss.")
     redact: bool = Field(default=False, description="Replace case/claim numbers and similar ids before sending.")
+    merge_system: bool | None = Field(
+        default=None,
+        description="Send system instructions inside the first user message, for models without a system role "
+                    "(Gemma: llama-cpp-python's gemma chat format silently DROPS system messages). None = auto: "
+                    "on for model names containing 'gemma'.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -136,6 +141,13 @@ class LLMSettings(BaseModel):
         ``{"type": "json_object", "schema": ...}``; instructor's JSON mode only puts the schema in the system
         prompt, so for llama.cpp we add it to ``response_format`` as well."""
         return self.provider == "llamacpp" and self.effective_mode == "json"
+
+    @property
+    def system_in_user(self) -> bool:
+        """Whether system messages are folded into the first user message (see ``merge_system``)."""
+        if self.merge_system is not None:
+            return self.merge_system
+        return "gemma" in (self.model or "").lower()
 
     @property
     def sources(self) -> dict[str, str]:
@@ -215,7 +227,7 @@ class LLMSettings(BaseModel):
 _ENV_FIELDS = (
     "model", "base_url", "api_key", "api_version", "mode", "temperature", "max_output_tokens", "timeout",
     "max_retries", "transport_max_attempts", "transport_max_seconds", "backoff_initial", "backoff_max",
-    "token_budget", "max_input_tokens", "concurrency", "cache", "cache_dir", "replay_only", "redact",
+    "token_budget", "max_input_tokens", "concurrency", "cache", "cache_dir", "replay_only", "redact", "merge_system",
 )
 
 
