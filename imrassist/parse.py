@@ -187,28 +187,46 @@ def parse_date(text: str) -> dt.date | None:
 
 # ---------------------------------------------------------------------------------------------- age & sex
 
-_AGE_RES = [
-    re.compile(rf"\b(?P<n>{NUMBER_TOKEN})\s*[- ]?\s*(?:years?|yrs?|y/o|yo)\b[- ]*(?:old|of age)?", re.IGNORECASE),
-    re.compile(rf"\b(?:aged?|age of)\s+(?P<n>{NUMBER_TOKEN})\b", re.IGNORECASE),
-    re.compile(rf"(?P<n>{NUMBER_TOKEN_ES})\s*(?:años|anos)\b(?:\s+de\s+edad)?", re.IGNORECASE),
-]
+# Anchored on the age word, then the number is read just before/after it: scanning a long text with a
+# number-word alternation at every position is what made age finding slow.
+# These run on lower-cased text (case-insensitive scanning of a whole letter is several times slower).
+_AGE_UNIT_RE = re.compile(r"(?:years?|yrs?)[- ]*(?:old|of\s+age)\b|\by/o\b|(?<=\d)\s*yo\b")
+_NUM_BEFORE_RE = re.compile(rf"(?P<n>{NUMBER_TOKEN})\s*[- ]?\s*$", re.IGNORECASE)
+_AGED_RE = re.compile(rf"\bage(?:d|\s+of)\s+(?P<n>{NUMBER_TOKEN})\b")
+_ANOS_RE = re.compile(r"\ba[ñn]os\b")
+_NUM_ES_BEFORE_RE = re.compile(rf"(?P<n>{NUMBER_TOKEN_ES})\s*$", re.IGNORECASE)
 
 
 def find_age(text: str) -> tuple[int, int, int] | None:
-    """(age, start, end) of the first "<n>-year-old" style phrase, or None."""
-    best: tuple[int, int, int] | None = None
-    for rx in _AGE_RES:
-        for m in rx.finditer(text):
-            n = parse_number(m.group("n"))
-            if n is None or not (0 < n < 120) or int(n) != n:
-                continue
-            if rx is _AGE_RES[0] and not re.search(r"old|of age|y/o|yo\b", m.group(0), re.IGNORECASE):
-                continue
-            cand = (int(n), m.start(), m.end())
-            if best is None or cand[1] < best[1]:
-                best = cand
-            break
-    return best
+    """(age, start, end) of the first "<n>-year-old" style phrase ("aged 52", "54 años"), or None."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: keep offsets exact
+        low = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    text = low
+    cands: list[tuple[int, int, int]] = []
+    for m in _AGE_UNIT_RE.finditer(text):
+        w0 = max(0, m.start() - 30)
+        nm = _NUM_BEFORE_RE.search(text, w0, m.start())
+        if nm:
+            n = parse_number(nm.group("n"), "en")
+            if n is not None and 0 < n < 120 and int(n) == n:
+                cands.append((int(n), nm.start("n"), m.end()))
+                break
+    m2 = _AGED_RE.search(text)
+    if m2:
+        n = parse_number(m2.group("n"), "en")
+        if n is not None and 0 < n < 120 and int(n) == n:
+            cands.append((int(n), m2.start(), m2.end()))
+    for m in _ANOS_RE.finditer(text):
+        nm = _NUM_ES_BEFORE_RE.search(text, max(0, m.start() - 30), m.start())
+        if nm:
+            n = parse_number(nm.group("n"), "es")
+            if n is not None and 0 < n < 120 and int(n) == n:
+                end = m.end()
+                tail = re.match(r"\s+de\s+edad\b", text[end:end + 12], re.IGNORECASE)
+                cands.append((int(n), nm.start("n"), end + (tail.end() if tail else 0)))
+                break
+    return min(cands, key=lambda c: c[1]) if cands else None
 
 
 def parse_age(text: str) -> int | None:
