@@ -250,3 +250,22 @@ def test_record_of_another_text_is_warned(seed):
     other.letter.sha256 = "0" * 64
     f = next(f for f in check(lt, record=other).findings if f.code == "RECORD_GROUNDING_OTHER_LETTER")
     assert f.severity == "warning"
+
+
+def _pdf_names() -> list[str]:
+    from tests.test_checks_helpers import SHARED
+
+    folder = SHARED / "pdfs"
+    return sorted(p.stem for p in folder.glob("*.pdf")) if folder.is_dir() else []
+
+
+@pytest.mark.skipif(not _pdf_names(), reason="shared PDFs not found (set IMRASSIST_SHARED)")
+@pytest.mark.parametrize("name", _pdf_names())
+def test_letters_read_from_pdf_check_clean(name):
+    """PDF text (page joins, running headers, hyphenation) keeps quotes re-readable and facts in place."""
+    from tests.test_checks_helpers import SHARED, faithful_explanation
+
+    lt = read_letter(SHARED / "pdfs" / f"{name}.pdf")
+    rec = reference_record(lt)
+    report = check(lt, record=rec, explanation=faithful_explanation(rec, "en"))
+    assert not errors(report), describe(report)
