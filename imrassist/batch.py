@@ -17,6 +17,7 @@ longer than ``--timeout`` seconds becomes an error entry instead of stalling the
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -76,16 +77,33 @@ def read_source(source: str, data: bytes | None = None) -> Any:
 # -------------------------------------------------------------------------------------------- outputs
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a temp file in the same folder and rename, so no reader ever sees half a file."""
-    import tempfile
+_TMP_COUNTER = itertools.count()
 
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write via a temp file in the same folder and rename, so no reader ever sees half a file.
+
+    The file gets the usual permissions (0644 less the umask), not a temp file's 0600.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TMP_COUNTER)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fd = os.open(tmp, flags, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o644)
+    except FileExistsError:  # left by a killed process that had our pid: take it over
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, 0o644)
+    try:
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -205,6 +223,17 @@ def process_one(kind: str, source: str, opts: dict[str, Any], data: bytes | None
     return result
 
 
+def _with_line(kind: str, res: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
+    """Serialise the JSONL row in the worker (in parallel) rather than in the parent; keep only the small
+    fields for the parent unless it prints the payload to stdout."""
+    row = {"kind": kind, **{k: v for k, v in res.items() if k != "_index"}}
+    res["_line"] = json.dumps(row, ensure_ascii=False, default=str)
+    if not opts.get("to_stdout"):
+        res.pop("record", None)
+        res.pop("analysis", None)
+    return res
+
+
 def _extract_one(source: str, letter: Any, opts: dict[str, Any], stem: str | None) -> dict[str, Any]:
     from .extract import extract
 
@@ -284,6 +313,8 @@ def _worker_init() -> None:
 
 def _run_task(kind: str, task: Task, opts: dict[str, Any]) -> dict[str, Any]:
     res = process_one(kind, task.source, opts, task.data, task.stem)
+    if opts.get("jsonl"):
+        res = _with_line(kind, res, opts)
     res["_index"] = task.index
     return res
 
@@ -448,8 +479,10 @@ class _JsonlSink:
                     os.write(self.fd, b"\n")
 
     def write(self, row: dict[str, Any]) -> None:
-        line = (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-        view = memoryview(line)
+        self.write_line(json.dumps(row, ensure_ascii=False, default=str))
+
+    def write_line(self, line: str) -> None:
+        view = memoryview((line + "\n").encode("utf-8"))
         while view:
             n = os.write(self.fd, view)
             view = view[n:]
@@ -576,6 +609,8 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
         "gold_view": gold_view,
         "debug": getattr(args, "debug", False),
         "want_payload": bool(jsonl) or to_stdout,
+        "to_stdout": to_stdout,
+        "jsonl": bool(jsonl),
         "timeout": float(timeout) if timeout else None,
     }
     skipped = 0
@@ -630,6 +665,7 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
             results = _chain([{**stdin_error, "_index": inputs.index("-")}], results)
         for res in results:
             index = res.pop("_index", None)
+            line = res.pop("_line", None)
             res = {"kind": kind, **res}
             if res.get("ok"):
                 counts["ok"] += 1
@@ -643,7 +679,7 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
                 reasons[res["error"].get("reason", "error")] += 1
                 progress.say(f"imrassist: {res['error']['message']}")
             if sink:
-                sink.write(res)
+                sink.write_line(line) if line is not None else sink.write(res)
             if to_stdout and index is not None:
                 printer.put(index, res if res.get("ok") else None)
             progress.advance()

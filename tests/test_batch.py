@@ -391,3 +391,12 @@ def test_cli_default_timeout_matches_batch() -> None:
     from imrassist import cli
 
     assert cli._BATCH_TIMEOUT == batch.DEFAULT_TIMEOUT
+
+
+def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        batch.atomic_write(tmp_path / "sub" / "x.json", "{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "sub" / "x.json").stat().st_mode & 0o777 == 0o644
