@@ -259,6 +259,16 @@ def _number(token: str, lang: str) -> float | None:
     return parse_number(token)
 
 
+_ES_AGE_BEFORE = re.compile(r"(?:hombre|mujer|persona|trabajador|trabajadora|paciente|tiene|tenia|edad)\s+(?:de\s+)?$")
+
+
+def spanish_age(text: str, start: int, end: int) -> bool:
+    """Whether "<n> años" at ``text[start:end]`` is an age ("un hombre de 33 años", "33 años de edad") and not
+    a length of time ("más de cinco años de práctica")."""
+    return bool(_ES_AGE_BEFORE.search(fold(text[max(0, start - 30):start]))
+                or re.match(r"\s*de\s+edad", fold(text[end:end + 12])))
+
+
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-zÀ-ÿ%][A-Za-zÀ-ÿ'/-]*)")
 
 
@@ -306,11 +316,7 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
         tail = text[end:end + 12].lower()
         if noun == "year" and re.match(r"[\s-]*(?:old|of age)\b", tail):
             continue  # an age: checked as a demographic
-        if lang == "es" and noun == "year" and (
-            re.match(r"\s*de\s+edad", tail)
-            or re.search(r"(?:hombre|mujer|persona|trabajador|trabajadora|paciente|tiene|tenía|edad)\s+(?:de\s+)?$",
-                         fold(text[max(0, m.start() - 30):m.start()]))
-        ):
+        if lang == "es" and noun == "year" and spanish_age(text, m.start(), end):
             continue  # "un hombre de 33 años": an age
         if fold(m.group("a")) in ("un", "una", "uno") and noun not in _TIME_NOUNS:
             continue  # Spanish article, not a number

@@ -51,6 +51,7 @@ from .common import (
     page_refs,
     paragraphs,
     sentences,
+    spanish_age,
     strip_markdown,
 )
 from .facts import ItemFact, LetterFacts
@@ -270,14 +271,19 @@ class Reading:
     mentions: dict[int, set[int]]  # sentence -> items it names
 
     def sent_of(self, pos: int) -> int:
-        for i, s in enumerate(self.sents):
-            if s.start <= pos < s.end:
-                return i
-        return -1
+        return _sent_at(self.sents, pos)
 
     def sent_text(self, i: int) -> str:
         s = self.sents[i]
         return self.text[s.start:s.end]
+
+
+def _sent_at(sents: list[Sentence], pos: int) -> int:
+    """Index of the sentence holding ``pos``, or -1."""
+    for i, sn in enumerate(sents):
+        if sn.start <= pos < sn.end:
+            return i
+    return -1
 
 
 def _sentences(text: str, raw: str) -> list[Sentence]:
@@ -392,13 +398,7 @@ def _ages_in(text: str, start: int, end: int, lang: str) -> list[tuple[int, int,
         if not hit:
             return ages
         a, s, e = hit[0], pos + hit[1], pos + hit[2]
-        ok = True
-        if lang == "es":
-            before = fold(text[max(0, s - 30):s])
-            after = fold(text[e:e + 12])
-            ok = bool(re.search(r"(?:hombre|mujer|persona|trabajador|trabajadora|paciente|tiene|edad)\s+(?:de\s+)?$", before)
-                      or re.match(r"\s*de\s+edad", after))
-        if ok:
+        if lang != "es" or spanish_age(text, s, e):
             ages.append((a, s, e))
         pos = e
     return ages
@@ -440,93 +440,37 @@ def _clause_items(text: str, sn: Sentence, outs: list[Outcome], named: set[int],
     return out
 
 
-def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
-    text = strip_markdown(raw)
-    sents = _sentences(text, raw)
-    dates = find_dates(text, dmy=lang == "es")
-    pages = page_refs(text)
-    case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
-    ages = _ages(text, sents, lang)
-    sexes = [(parse_sex(m.group(0)) or "", m.start(), m.end()) for m in SEX_RE.finditer(text)]
+def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[TreatmentPhrase]:
+    """What a request sentence says was asked for ("asked for an epidural injection, done under
+    fluoroscopy, and E-stim"), one phrase per listed part."""
+    rq = _REQUEST_RE[lang].search(stext)
+    if not rq or _UR_SENT_RE[lang].search(stext[:rq.start()]):
+        return []
+    out = []
+    rest = stext[rq.end():]
+    rest_start = offset + rq.end()
+    cut = re.search(r"\.\s|\.$|\bbecause\b|\bporque\b|\bbut\b|\bpero\b", rest)
+    rest_end = cut.start() if cut else len(rest)
+    for pm in re.finditer(r"[^,;]+", rest[:rest_end]):
+        for part in re.split(r"\s+(?:and|y|e|plus|as\s+well\s+as)\s+", pm.group(0)):
+            part_s = rest_start + pm.start() + pm.group(0).find(part)
+            if part.strip():
+                out.append(TreatmentPhrase(part.strip(), part_s, part_s + len(part), si, "request"))
+    return out
 
-    def sent_at(p: int) -> int:
-        for i, sn in enumerate(sents):
-            if sn.start <= p < sn.end:
-                return i
-        return -1
 
-    def prev_text(si: int) -> str:
-        if si > 0 and sents[si - 1].para == sents[si].para:
-            return text[sents[si - 1].start:sents[si - 1].end]
-        return ""
-
-    # Counts; deadlines are the day/week/month counts said about the appeal or the implementation.
-    skip = [(d.start, d.end) for d in dates] + [(s, e) for _, s, e in pages] + case_spans + [(s, e) for _, s, e in ages]
-    counts: list[Count] = []
-    deadlines: list[Deadline] = []
-    for c in find_counts(text, lang, skip=skip):
-        si = sent_at(c.start)
-        stext = text[sents[si].start:sents[si].end] if si >= 0 else ""
-        context = _deadline_context(text, c, stext, prev_text(si) if si >= 0 else "", lang)
-        if context:
-            deadlines.append(Deadline(c, context, si))
-        else:
-            counts.append(c)
-
-    items = facts.items
-    # Lines: which sentences sit on a bullet line, and which line each sentence starts on.
-    line_of: list[int] = []
+def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int, list[Outcome]],
+                  mentions: dict[int, set[int]], heading_best: dict[int, list[int]], items: list[ItemFact],
+                  lang: str) -> None:
+    """Set which items each outcome is about: the item of an "X: outcome" line, the items listed under a
+    "These are approved:" line, the items its clause or sentence names, all items for "both"/"all", else
+    the items last spoken of."""
+    line_of: list[int] = []  # where each sentence's line starts, and whether that line is a bullet
     bullet: list[bool] = []
     for sn in sents:
         ls = raw.rfind("\n", 0, sn.start) + 1
         line_of.append(ls)
         bullet.append(bool(_BULLET_RE.match(raw, ls)))
-
-    mentions: dict[int, set[int]] = {}
-    treatments: list[TreatmentPhrase] = []
-    outcomes: list[Outcome] = []
-    per_sent: dict[int, list[Outcome]] = {}
-    heading_best: dict[int, list[int]] = {}
-    for si, sn in enumerate(sents):
-        if sn.heading:
-            continue
-        stext = text[sn.start:sn.end]
-        mentions[si] = _item_mentions(stext, items)
-        m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
-        if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
-            treatments.append(TreatmentPhrase(m.group("x"), sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
-            best = _named_items(m.group("x"), items)
-            if best or core_of(m.group("x")):
-                heading_best[si] = best  # an item line (or a treatment that is no item: reported as such)
-            # else "So the expert said yes: ..." is a sentence with a colon, not an item line
-        rq = _REQUEST_RE[lang].search(stext)
-        if rq and not _UR_SENT_RE[lang].search(stext[:rq.start()]):
-            rest = stext[rq.end():]
-            rest_start = sn.start + rq.end()
-            cut = re.search(r"\.\s|\.$|\bbecause\b|\bporque\b|\bbut\b|\bpero\b", rest)
-            rest_end = cut.start() if cut else len(rest)
-            for pm in re.finditer(r"[^,;]+", rest[:rest_end]):
-                for part in re.split(r"\s+(?:and|y|e|plus|as\s+well\s+as)\s+", pm.group(0)):
-                    part_s = rest_start + pm.start() + pm.group(0).find(part)
-                    if part.strip():
-                        treatments.append(TreatmentPhrase(part.strip(), part_s, part_s + len(part), si, "request"))
-        if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
-            continue
-        if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
-            continue  # "What was approved: ...", "The approved items must be authorized": about a group
-        found = _outcomes_in(text, sn.start, sn.end, lang)
-        but_not = _BUT_NOT[lang].search(text, sn.start, sn.end)
-        if found and but_not and not any(a >= but_not.start() for _, a, _, _ in found):
-            # "approved the consult, but not the MRI": the elliptic clause has the opposite outcome
-            found.append((not found[0][0], but_not.start(1), but_not.end(1), 2))
-        for approved, a, b, strength in found:
-            o = Outcome(approved, a, b, si, strength, text=text[a:b])
-            outcomes.append(o)
-            per_sent.setdefault(si, []).append(o)
-
-    # Which items each outcome is about: the item of an "X: outcome" line, the items listed under a
-    # "These are approved:" line, the items the sentence names, all items for "both"/"all", else the
-    # items last spoken of.
     context: list[int] = []
     consumed: set[int] = set()
     all_items = [f.index for f in items]
@@ -575,6 +519,69 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
         if target and si not in consumed and (si in heading_best or mentions.get(si)):
             context = list(target)
 
+
+def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
+    """Everything the checks verify in an explanation, with offsets into ``raw``."""
+    text = strip_markdown(raw)
+    sents = _sentences(text, raw)
+    dates = find_dates(text, dmy=lang == "es")
+    pages = page_refs(text)
+    case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
+    ages = _ages(text, sents, lang)
+    sexes = [(parse_sex(m.group(0)) or "", m.start(), m.end()) for m in SEX_RE.finditer(text)]
+
+    def prev_text(si: int) -> str:
+        if si > 0 and sents[si - 1].para == sents[si].para:
+            return text[sents[si - 1].start:sents[si - 1].end]
+        return ""
+
+    # Counts; deadlines are the day/week/month counts said about the appeal or the implementation.
+    skip = [(d.start, d.end) for d in dates] + [(s, e) for _, s, e in pages] + case_spans + [(s, e) for _, s, e in ages]
+    counts: list[Count] = []
+    deadlines: list[Deadline] = []
+    for c in find_counts(text, lang, skip=skip):
+        si = _sent_at(sents, c.start)
+        stext = text[sents[si].start:sents[si].end] if si >= 0 else ""
+        context = _deadline_context(text, c, stext, prev_text(si) if si >= 0 else "", lang)
+        if context:
+            deadlines.append(Deadline(c, context, si))
+        else:
+            counts.append(c)
+
+    items = facts.items
+    mentions: dict[int, set[int]] = {}
+    treatments: list[TreatmentPhrase] = []
+    outcomes: list[Outcome] = []
+    per_sent: dict[int, list[Outcome]] = {}
+    heading_best: dict[int, list[int]] = {}
+    for si, sn in enumerate(sents):
+        if sn.heading:
+            continue
+        stext = text[sn.start:sn.end]
+        mentions[si] = _item_mentions(stext, items)
+        m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
+        if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
+            treatments.append(TreatmentPhrase(m.group("x"), sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
+            best = _named_items(m.group("x"), items)
+            if best or core_of(m.group("x")):
+                heading_best[si] = best  # an item line (or a treatment that is no item: reported as such)
+            # else "So the expert said yes: ..." is a sentence with a colon, not an item line
+        treatments += _request_phrases(stext, sn.start, si, lang)
+        if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
+            continue
+        if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
+            continue  # "What was approved: ...", "The approved items must be authorized": about a group
+        found = _outcomes_in(text, sn.start, sn.end, lang)
+        but_not = _BUT_NOT[lang].search(text, sn.start, sn.end)
+        if found and but_not and not any(a >= but_not.start() for _, a, _, _ in found):
+            # "approved the consult, but not the MRI": the elliptic clause has the opposite outcome
+            found.append((not found[0][0], but_not.start(1), but_not.end(1), 2))
+        for approved, a, b, strength in found:
+            o = Outcome(approved, a, b, si, strength, text=text[a:b])
+            outcomes.append(o)
+            per_sent.setdefault(si, []).append(o)
+
+    _assign_items(text, raw, sents, per_sent, mentions, heading_best, items, lang)
     return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions)
 
 
