@@ -183,7 +183,7 @@ def test_an_answer_without_items_is_reasked(fake_openai, sample):
     empty = answer_from_record(rules)
     empty["items"] = []
     fake_openai.reply(empty, mode="tools")
-    fake_openai.reply(answer_from_record(rules), mode="tools", contains="items is empty")
+    fake_openai.reply(answer_from_record(rules), mode="tools", contains=["Validation Error", "items", "at least 1 item"])
     assert len(extract_llm(letter, make(fake_openai)).items) == 1
 
 

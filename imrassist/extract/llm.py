@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any, Awaitable, Callable, Literal, Sequence, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .. import __version__
 from ..letter import Letter, letter_from_text, normalize_fragment
@@ -300,41 +300,30 @@ class ItemQuotes(_Q):
 class HeaderQuotes(_Q):
     """What an IMR letter says outside its item blocks, every value with its verbatim quote."""
 
-    case_number: QText | None = None
-    priority: QPriority | None = None
-    worker: WorkerQuotes = Field(default_factory=WorkerQuotes)
-    dates: DatesQuotes = Field(default_factory=DatesQuotes)
-    reviewer: ReviewerQuotes = Field(default_factory=ReviewerQuotes)
-    summary: SummaryQuotes = Field(default_factory=SummaryQuotes)
+    # The sections are required (null when absent): a grammar-constrained model (llama.cpp) otherwise takes
+    # the shortest valid answer, "{}".
+    case_number: QText | None
+    priority: QPriority | None
+    worker: WorkerQuotes
+    dates: DatesQuotes
+    reviewer: ReviewerQuotes
+    summary: SummaryQuotes
 
 
-def _require_items(items: list[ItemQuotes], info: ValidationInfo) -> None:
-    ctx = info.context or {}
-    if ctx.get("require_items") and not items:
-        raise ValueError("items is empty: list every disputed item of the letter (each one is decided "
-                         "'Upheld' or 'Overturned')")
+# Every letter decides at least one item; minItems also keeps a grammar-constrained model from answering [].
+ItemList = Annotated[list[ItemQuotes], Field(min_length=1, description="every disputed item, in letter order")]
 
 
 class CaseRecordQuotes(HeaderQuotes):
     """What an IMR letter says, every value with its verbatim quote."""
 
-    items: list[ItemQuotes] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _items(self, info: ValidationInfo) -> "CaseRecordQuotes":
-        _require_items(self.items, info)
-        return self
+    items: ItemList
 
 
 class ItemsQuotes(_Q):
     """The disputed items in one part of an IMR letter, every value with its verbatim quote."""
 
-    items: list[ItemQuotes] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _items(self, info: ValidationInfo) -> "ItemsQuotes":
-        _require_items(self.items, info)
-        return self
+    items: ItemList
 
 
 # ============================================================================================ CaseRecord -> quotes
@@ -797,7 +786,10 @@ def assemble(letter: Letter, plan: Plan, answers: Sequence[BaseModel], *, settin
             head = ans
         if chunk.kind in ("full", "items"):
             items.extend(b.items(getattr(ans, "items", []), chunk.region))
-    parts = b.header(head if isinstance(head, HeaderQuotes) else HeaderQuotes())
+    if not isinstance(head, HeaderQuotes):
+        head = HeaderQuotes(case_number=None, priority=None, worker=WorkerQuotes(), dates=DatesQuotes(),
+                            reviewer=ReviewerQuotes(), summary=SummaryQuotes())
+    parts = b.header(head)
     p = _prompt()
     record = CaseRecord(
         letter=LetterInfo(source=letter.source, sha256=letter.sha256, layout=letter.layout,
@@ -825,10 +817,8 @@ def _settings(settings: Any) -> Any:
     return settings
 
 
-def _call_args(letter: Letter, chunk: _Chunk) -> tuple[type[BaseModel], list[dict[str, str]], dict[str, Any]]:
-    model = _MODEL_FOR[chunk.kind]
-    context = {"require_items": chunk.kind in ("full", "items")}
-    return model, build_messages(letter, chunk), context
+def _call_args(letter: Letter, chunk: _Chunk) -> tuple[type[BaseModel], list[dict[str, str]], None]:
+    return _MODEL_FOR[chunk.kind], build_messages(letter, chunk), None
 
 
 def _sum_usage(results: Sequence[Any]) -> Any:
