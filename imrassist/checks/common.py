@@ -318,7 +318,7 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
             continue  # an age: checked as a demographic
         if lang == "es" and noun == "year" and spanish_age(text, m.start(), end):
             continue  # "un hombre de 33 años": an age
-        if fold(m.group("a")) in ("un", "una", "uno") and noun not in _TIME_NOUNS:
+        if fold(m.group("a")) in ("un", "una") and noun not in _TIME_NOUNS:
             continue  # Spanish article, not a number
         out.append(Count(values, noun, m.start(), end, m.start(), m.end(), text[m.start():end], word or ""))
     return out
