@@ -2,12 +2,13 @@
 check that it is caught with the right kind; paraphrases and clean inputs must raise no error.
 
 Catch rates per kind and false-alarm rates are printed (``pytest -s``) and, when an ``artifacts/`` folder
-exists (CI creates it), written to ``artifacts/checks-mutation.json``.
+exists (CI creates it), written to ``artifacts/checks-mutation-*.json``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 
 import pytest
@@ -84,11 +85,9 @@ class Tally:
         fa = r["false_alarms"]
         print(f"  false alarms {fa['with_error']}/{fa['clean_inputs']} ({100 * fa['rate']:.2f}%)")
         artifacts = REPO / "artifacts"
-        if artifacts.is_dir():
-            path = artifacts / "checks-mutation.json"
-            data = json.loads(path.read_text()) if path.exists() else {}
-            data[title] = r
-            path.write_text(json.dumps(data, indent=2))
+        if artifacts.is_dir():  # one file per suite: safe when tests run in parallel workers
+            slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60]
+            (artifacts / f"checks-mutation-{slug}.json").write_text(json.dumps({title: r}, indent=2))
         return r
 
     def assert_rates(self, r: dict) -> None:
