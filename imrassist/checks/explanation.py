@@ -26,13 +26,13 @@ Severity (DESIGN.md: error = contradicts the letter, warning = not supported / c
   because an explanation without them misinforms the worker about the decision or costs them a legal right
   (the shared manifest's ``bad-missing`` cases expect ``error``); warning: no "what happens next".
 * ``readability`` warning: Flesch-Kincaid grade above 6 (English); Fernandez-Huerta score below 70
-  (Spanish; 70-80 is "fairly easy", the grade-6 band of that scale; Szigriszt-Pazos is reported alongside).
+  (Spanish; 70-80 is "bastante fácil", the grade-6 band of that scale), measured by
+  :func:`imrassist.explain.readability.measure` so the check and the explainer report the same grade.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -946,62 +946,29 @@ def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
 
 # ----------------------------------------------------------------------------------------- readability
 
-_TEXTSTAT_LOCK = threading.Lock()
-
-
-def readability(text: str, lang: str) -> dict[str, float]:
-    """Readability scores of ``text`` (textstat, imported here: its first call loads a dictionary)."""
-    import textstat
-
-    with _TEXTSTAT_LOCK:
-        if lang == "es":
-            textstat.set_lang("es")
-            try:
-                return {"fernandez_huerta": float(textstat.fernandez_huerta(text)),
-                        "szigriszt_pazos": float(textstat.szigriszt_pazos(text))}
-            finally:
-                textstat.set_lang("en_US")
-        return {"flesch_kincaid_grade": float(textstat.flesch_kincaid_grade(text))}
-
-
-def _prose(r: Reading) -> str:
-    """The explanation as sentences (headings and bullet lines end with a full stop)."""
-    parts = []
-    for sn in r.sents:
-        t = r.text[sn.start:sn.end].strip()
-        if t and t[-1] not in ".!?:":
-            t += "."
-        parts.append(t)
-    return " ".join(parts)
-
-
 @register(
     "explanation.readability", code="EXPLANATION_READABILITY", kind="readability", targets=("explanation",),
     severity=f"warning: Flesch-Kincaid grade above {FK_GRADE_MAX:g} (English), Fernandez-Huerta below "
              f"{FERNANDEZ_HUERTA_MIN:g} (Spanish)",
 )
 def check_readability(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
-    """The reading level is at most grade 6."""
-    if not ctx.explanation or not ctx.explanation.strip():
+    """The reading level is at most grade 6 (measured as :mod:`imrassist.explain.readability` measures it,
+    so the check and the explainer's own grade agree; one lock guards textstat's global language)."""
+    if not ctx.explanation or len(ctx.explanation.split()) < 5:
         return
-    r = _reading(ctx)
-    prose = _prose(r)
-    if len(prose.split()) < 5:
-        return
-    scores = readability(prose, r.lang)
-    if r.lang == "es":
-        fh = scores["fernandez_huerta"]
-        if fh < FERNANDEZ_HUERTA_MIN:
+    from ..explain.readability import measure
+
+    m = measure(ctx.explanation, ctx.lang)
+    if ctx.lang == "es":
+        if m.score < FERNANDEZ_HUERTA_MIN:
             yield emit("ABOVE_TARGET", "warning", "explanation",
-                       f"Fernandez-Huerta readability {fh:.1f} (Szigriszt-Pazos {scores['szigriszt_pazos']:.1f}); "
-                       f"the target is {FERNANDEZ_HUERTA_MIN:g} or more (grade 6)",
-                       found=f"{fh:.1f}", expected=f">= {FERNANDEZ_HUERTA_MIN:g}")
-    else:
-        g = scores["flesch_kincaid_grade"]
-        if g > FK_GRADE_MAX:
-            yield emit("ABOVE_TARGET", "warning", "explanation",
-                       f"Flesch-Kincaid grade {g:.1f}; the target is grade {FK_GRADE_MAX:g} or below",
-                       found=f"{g:.1f}", expected=f"<= {FK_GRADE_MAX:g}")
+                       f"Fernandez-Huerta readability {m.score:.1f} (about grade {m.grade:.1f}); the target is "
+                       f"{FERNANDEZ_HUERTA_MIN:g} or more (grade {FK_GRADE_MAX:g})",
+                       found=f"{m.score:.1f}", expected=f">= {FERNANDEZ_HUERTA_MIN:g}")
+    elif m.grade > FK_GRADE_MAX:
+        yield emit("ABOVE_TARGET", "warning", "explanation",
+                   f"Flesch-Kincaid grade {m.grade:.1f}; the target is grade {FK_GRADE_MAX:g} or below",
+                   found=f"{m.grade:.1f}", expected=f"<= {FK_GRADE_MAX:g}")
 
 
-__all__ = ["read_explanation", "Reading", "readability", "APPEAL_DAYS", "AUTHORIZE_WORKING_DAYS", "REIMBURSE_DAYS"]
+__all__ = ["read_explanation", "Reading", "APPEAL_DAYS", "AUTHORIZE_WORKING_DAYS", "REIMBURSE_DAYS"]
