@@ -168,12 +168,25 @@ def _strip_titles(node: Any) -> Any:
     return node
 
 
+_SCHEMAS: dict[Any, str] = {}
+
+
 class _Q(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        return _strip_titles(super().model_json_schema(*args, **kwargs))
+        # instructor asks for the schema on every request; building it costs ~20 ms, so keep one per class.
+        # instructor and our client wrap the class in same-field subclasses per request: key by our class.
+        ours = next((c for c in cls.__mro__ if globals().get(c.__name__) is c), cls)
+        key = (ours, cls.__name__, tuple(cls.model_fields), args, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+        try:
+            cached = _SCHEMAS.get(key)
+        except TypeError:  # unhashable arguments: no caching
+            return _strip_titles(super().model_json_schema(*args, **kwargs))
+        if cached is None:
+            cached = _SCHEMAS[key] = json.dumps(_strip_titles(super().model_json_schema(*args, **kwargs)))
+        return json.loads(cached)  # a fresh copy: callers may modify it
 
 
 class QText(_Q):
