@@ -553,3 +553,14 @@ def test_models_without_a_system_role_get_the_instructions_in_the_user_message(f
     assert record.items[0].decision.value == "overturned"
     user = fake_openai.last.messages[0]["content"]
     assert user.index(GUARD) < user.index(marker(letter))  # the rules come before the letter
+
+
+def test_cost_is_accounted_when_a_price_table_is_set(fake_openai, sample):
+    from imrassist.llm import Price
+
+    letter, rules = sample
+    fake_openai.reply(answer_from_record(rules), mode="tools", prompt_tokens=3000, completion_tokens=500)
+    settings = make(fake_openai, prices={"fake-model": Price(prompt_per_1k=0.001, completion_per_1k=0.002)})
+    usage = extract_llm(letter, settings).meta.usage
+    assert (usage.prompt_tokens, usage.completion_tokens) == (3000, 500)
+    assert usage.cost_usd == pytest.approx(3 * 0.001 + 0.5 * 0.002)
