@@ -364,14 +364,18 @@ def _isolated(kind: str, task: Task, opts: dict[str, Any]) -> dict[str, Any]:
     pool = ProcessPoolExecutor(max_workers=1, mp_context=_fork_context(), initializer=_worker_init)
     procs: list[Any] = []
     try:
-        fut = pool.submit(_run_task, kind, task, opts)
-        procs = list((getattr(pool, "_processes", None) or {}).values())
         try:
+            fut = pool.submit(_run_task, kind, task, opts)
+            procs = list((getattr(pool, "_processes", None) or {}).values())
             return fut.result()
         except BrokenProcessPool:
             for p in procs:
                 p.join(timeout=2)
             return _crash_entry(kind, task, procs[0].exitcode if procs else None)
+        except Exception as exc:  # noqa: BLE001 - cannot fork, or a result that cannot be pickled
+            return {"source": task.source, "ok": False, "_index": task.index,
+                    "error": {"reason": "internal", "message": f"{task.source}: internal error "
+                              f"({type(exc).__name__}); rerun with --debug"}}
     finally:
         _stop_pool(pool)
 
@@ -382,18 +386,32 @@ def _parallel(kind: str, tasks: list[Task], opts: dict[str, Any], jobs: int) -> 
 
     pending = deque(tasks)
     window = jobs * 4  # in flight at once: enough to keep workers busy, few to re-run after a crash
+    fruitless = 0  # pools that broke before finishing anything (e.g. fork itself failing)
     while pending:
+        if fruitless >= 3:
+            while pending:
+                yield _isolated(kind, pending.popleft(), opts)
+            return
+        finished = 0
         sys.stdout.flush()
         sys.stderr.flush()
         # With fork the workers are started here, before the pool's own manager thread.
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context(), initializer=_worker_init)
         inflight: dict[Any, Task] = {}
         victims: list[Task] = []
+        broken = False
         try:
             while pending or inflight:
                 while pending and len(inflight) < window:
                     t = pending.popleft()
-                    inflight[pool.submit(_run_task, kind, t, opts)] = t
+                    try:
+                        inflight[pool.submit(_run_task, kind, t, opts)] = t
+                    except BrokenProcessPool:  # it broke between two waits: t never ran
+                        pending.appendleft(t)
+                        broken = True
+                        break
+                if broken and not inflight:
+                    break
                 done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
                 for fut in done:
                     task = inflight.pop(fut)
@@ -406,8 +424,9 @@ def _parallel(kind: str, tasks: list[Task], opts: dict[str, Any], jobs: int) -> 
                         res = {"source": task.source, "ok": False, "_index": task.index,
                                "error": {"reason": "internal", "message": f"{task.source}: internal error "
                                          f"({type(exc).__name__}); rerun with --debug"}}
+                    finished += 1
                     yield res
-                if victims:
+                if victims or broken:
                     victims.extend(inflight.values())
                     inflight.clear()
                     break
@@ -415,6 +434,7 @@ def _parallel(kind: str, tasks: list[Task], opts: dict[str, Any], jobs: int) -> 
             _stop_pool(pool)
         # The pool broke: each letter it held runs alone, so the one that kills its worker is named and
         # the others get their results; then a fresh pool takes the rest.
+        fruitless = 0 if finished or victims else fruitless + 1
         for task in sorted(victims, key=lambda t: t.index):
             yield _isolated(kind, task, opts)
 

@@ -400,3 +400,22 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "sub" / "x.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_even_if_every_letter_kills_its_worker_the_batch_ends(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    parent = os.getpid()
+
+    def deadly(source: str, data: bytes | None = None) -> Any:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("not in a worker")
+
+    monkeypatch.setattr(batch, "read_source", deadly)
+    jl = tmp_path / "r.jsonl"
+    code = main(["extract", *map(str, GOOD), "--jobs", "2", "--jsonl", str(jl)])
+    capsys.readouterr()
+    assert code == 2
+    got = rows(jl)
+    assert sorted(r["source"] for r in got) == sorted(map(str, GOOD))
+    assert {r["error"]["reason"] for r in got} == {"crash"}
