@@ -48,9 +48,11 @@ def _build_number_words(lang: str) -> dict[str, int]:
         words["a hundred"] = 100
     else:
         words.update(_UNITS_ES)
+        units = {"uno": 1, "un": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
+                 "ocho": 8, "nueve": 9}
         for t, tv in _TENS_ES.items():
             words[t] = tv
-            for u, uv in list(_UNITS_ES.items())[2:11]:
+            for u, uv in units.items():
                 words[f"{t} y {u}"] = tv + uv
         words["cien"] = 100
     return words
