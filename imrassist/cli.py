@@ -231,6 +231,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .service.run import serve
 
+    if args.workers:
+        os.environ["IMRASSIST_WORKERS"] = str(args.workers)
+
     return serve(host=args.host, port=args.port, token=args.token, allow_origin=args.allow_origin,
                  settings=_llm_settings(args) if args.backend != "rules" else None)
 
@@ -285,8 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     _batch_args(s)
     s.set_defaults(func=cmd_analyze)
 
-    s = sub.add_parser("eval", help="score a suite of letters with gold answers")
-    s.add_argument("suite", metavar="SUITE_DIR")
+    s = sub.add_parser("eval", help="score a suite of letters with gold answers (or re-score a saved run)")
+    s.add_argument("suite", metavar="SUITE_DIR|RUN.json", help="a suite folder (letters/ + gold/) or a run saved with --save")
     _llm_args(s, default_backend="rules", choices=["rules", "llm", "auto"])
     s.add_argument("--json", action="store_true")
     s.add_argument("--html", metavar="R.html")
@@ -297,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tolerance", type=float, default=0.01)
     s.add_argument("--checks", action="store_true", help="benchmark the checks with planted errors")
     s.add_argument("--pdf", action="store_true", help="read the suite's PDFs (pdfs/ or letters/*.pdf) instead of .txt")
-    s.add_argument("--jobs", type=int, default=1)
+    s.add_argument("--jobs", type=int, default=1, help="letters in parallel (0 = one per CPU)")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("serve", help="HTTP API and web page")
@@ -305,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--token", default=os.environ.get("IMRASSIST_TOKEN"), help="bearer token (or IMRASSIST_TOKEN)")
     s.add_argument("--allow-origin", action="append", default=None, help="enable CORS for this origin")
+    s.add_argument("--workers", type=int, default=None, help="server processes (or IMRASSIST_WORKERS; default 1)")
     _llm_args(s, default_backend="rules", choices=["rules", "llm", "auto"])
     s.set_defaults(func=cmd_serve)
     return p
