@@ -204,6 +204,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .batch import expand_inputs, run_batch
 
     _check_batch_args(args)
+    if args.html and not args.out:
+        raise ImrassistError("--html writes NAME.html next to the other outputs: give --out DIR")
     if args.html:
         try:
             import importlib

@@ -458,3 +458,9 @@ def test_console_script_huge_stdin() -> None:
     proc = _cli("extract", "-", stdin=b"x" * (letter_mod.MAX_INPUT_BYTES + 10))
     assert proc.returncode == 2
     assert_one_line_error(proc.stderr.decode(), "-", "too large")
+
+
+def test_html_needs_an_output_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, "analyze", SAMPLE, "--html")
+    assert code == 2 and out == ""
+    assert_one_line_error(err, "--html", "--out DIR")
