@@ -455,9 +455,14 @@ def _pdf_text(data: bytes, source: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except InputError:
         raise
+    except MemoryError as exc:
+        raise InputError("PDF too large to read (out of memory)", source=source, reason="too_large") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise InputError(f"corrupt or unreadable PDF ({type(exc).__name__})", source=source, reason="corrupt_pdf") from exc
     except Exception as exc:  # noqa: BLE001 - a broken PDF can raise nearly anything inside pypdf
+        if type(exc).__name__ == "LimitReachedError":  # pypdf's guard against decompression bombs
+            raise InputError("PDF content expands beyond pypdf's safety limit (a decompression bomb?)",
+                             source=source, reason="too_large") from exc
         raise InputError(f"corrupt or unreadable PDF ({type(exc).__name__})", source=source, reason="corrupt_pdf") from exc
     if not pages:
         raise InputError("PDF has no pages", source=source, reason="corrupt_pdf")

@@ -94,6 +94,32 @@ def junk_pdf(path: Path) -> Path:
     return path
 
 
+def bomb_pdf(path: Path, expands_to: int = 100_000_000) -> Path:
+    """A ~100 KB PDF whose page content inflates to 100 MB (beyond pypdf's 75 MB safety limit)."""
+    import zlib
+
+    z = zlib.compressobj(9)
+    comp = z.compress(b"BT /F1 12 Tf 72 720 Td (IMR) Tj ET\n")
+    chunk = b" " * 1_000_000
+    for _ in range(expands_to // len(chunk)):
+        comp += z.compress(chunk)
+    comp += z.flush()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(comp) + comp + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(out)
+    return path
+
+
 def binary_junk(path: Path) -> Path:
     rnd = random.Random(42)
     path.write_bytes(bytes(rnd.randrange(256) for _ in range(4096)))
@@ -128,6 +154,7 @@ def make_bad_inputs(d: Path) -> dict[str, tuple[Path, str, str]]:
         "pdf_encrypted": (encrypted_pdf(d / "locked.pdf"), "encrypted PDF", "encrypted"),
         "pdf_corrupt": (corrupt_pdf(d / "half.pdf"), "corrupt or unreadable PDF", "corrupt_pdf"),
         "pdf_junk": (junk_pdf(d / "junk.pdf"), "corrupt or unreadable PDF", "corrupt_pdf"),
+        "pdf_bomb": (bomb_pdf(d / "bomb.pdf"), "decompression bomb", "too_large"),
         "huge": (sparse_file(d / "huge.txt", 50 * 1024 * 1024), "too large", "too_large"),
         "empty_folder": (d / "empty_folder", "folder holds no letter files", "empty_folder"),
         "missing": (d / "no-such-letter.txt", "no such file", "missing"),
@@ -158,7 +185,7 @@ def assert_one_line_error(err: str, path: Path | str, words: str) -> None:
 # -------------------------------------------------------------------------------------------- the matrix
 
 BAD_CASES = ["empty", "whitespace", "binary", "binary_named_txt", "medical_note", "ur_letter", "truncated",
-             "pdf_no_text", "pdf_encrypted", "pdf_corrupt", "pdf_junk", "huge", "empty_folder", "missing"]
+             "pdf_no_text", "pdf_encrypted", "pdf_corrupt", "pdf_junk", "pdf_bomb", "huge", "empty_folder", "missing"]
 
 
 @pytest.mark.parametrize("case", BAD_CASES)
