@@ -528,6 +528,8 @@ def find_limits(text: str) -> list[LimitMatch]:
     """Every "<n>[-<m>] visits/sessions/treatments" phrase; ``per_period`` marks frequencies."""
     out = []
     for m in _LIMIT_RE.finditer(text):
+        if m.group("a").lower() in ("once", "twice", "thrice", "single", "a single"):
+            continue  # adverbs of frequency, not counts ("once less invasive treatment has failed")
         a = _num(m.group("a"))
         b = _num(m.group("b"))
         if a is None:
@@ -575,7 +577,9 @@ def squash(text: str) -> str:
 
 
 _SPECIALTY_PLUS = re.compile(
-    r"\s+with\s+(?:an?\s+)?(?:added|sub-?specialty|additional)\s+(?:certification|qualification)s?\s+in\s+", re.IGNORECASE
+    r",?\s+(?:with|and\s+has|has)\s+(?:an?\s+)?(?:(?:added|sub-?specialty|additional)\s+(?:certification|qualification)s?"
+    r"|sub-?specialty(?:\s+certification)?)\s+in\s+",
+    re.IGNORECASE,
 )
 
 

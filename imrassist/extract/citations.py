@@ -39,6 +39,11 @@ _ODG_MARK_RE = re.compile(
     r"Official\s+Disability\s+Guidelines?(?:\s*\(ODG\))?(?:\s+Guidelines?)?|\bODG\b(?:\s+Guidelines?)?",
 )
 _OTHER_MARK_RE = re.compile(r"(?:\band\s+)?Other\s+Medical\s+Treatment\s+Guidelines?\b\s*:?", re.IGNORECASE)
+# "..., and Aetna Clinical Policy Bulletin: ...": a second, non-ODG source joined to an ODG citation.
+_OTHER_SOURCE_RE = re.compile(
+    r",?\s+and\s+(?=(?:the\s+)?[A-Z][^,;]{0,80}?\b(?:Policy|Bulletin|Coverage\s+Determination|Fee\s+Schedule|Manual"
+    r"|Society|Association|College|Academy|Institute)\b)"
+)
 _ACOEM_MARK_RE = re.compile(r"\bACOEM\b", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _UPDATED_RE = re.compile(r"\(\s*(?:updated|update|last updated|rev(?:ised)?\.?)\s*:?\s*(?P<date>[^)]*)\)", re.IGNORECASE)
@@ -142,25 +147,25 @@ def split_topics(text: str) -> list[str]:
         else:
             buf += ch
     pieces.append(buf)
-    pieces = [p.strip() for p in pieces]
-    pieces = [re.sub(r"^(?:and|&)\s+", "", p, flags=re.IGNORECASE).strip() for p in pieces]
-    pieces = [p for p in pieces if p]
+    pieces = [p.strip() for p in pieces if p.strip()]
     titles = knowledge.mtus_titles()
     heads = _title_heads()
     merged: list[str] = []
     for p in pieces:
         if merged:
+            bare = re.sub(r"^(?:and|&)\s+", "", p, flags=re.IGNORECASE)
             joined = f"{merged[-1]}, {p}"
             jkey = knowledge.title_key(joined)
             prev_key = knowledge.title_key(merged[-1])
-            next_key = knowledge.title_key(p)
+            next_key = knowledge.title_key(bare)
             family = prev_key in heads and next_key not in heads and next_key not in titles
-            if (p[:1].islower() or family or jkey in titles
+            if (bare[:1].islower() or family or jkey in titles
                     or any(t.startswith(jkey + " ") for t in titles if len(t) > len(jkey))):
                 merged[-1] = joined
                 continue
         merged.append(p)
-    return merged
+    # "..., and Summary": a list's last connector belongs to the list, not to the title.
+    return [re.sub(r"^(?:and|&)\s+", "", m, flags=re.IGNORECASE).strip() for m in merged]
 
 
 @lru_cache(maxsize=1)
@@ -312,9 +317,9 @@ def _topic_groups(rest: str) -> list[tuple[str | None, list[int]]]:
     out: list[tuple[str | None, list[int]]] = []
     for chunk, pages in groups:
         chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
-        chunk = re.sub(r"^\s*[,;]?\s*(?:and|&)?\s*", "", chunk)
+        chunk = re.sub(r"^\s*[,;]?\s*(?:\band\b|&)?\s*", "", chunk)
         chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
-        chunk = re.sub(r",?\s*(?:and|&)?\s*$", "", chunk.strip().rstrip(".;,").strip())
+        chunk = re.sub(r",?\s*(?:\band|&)?\s*$", "", chunk.strip().rstrip(".;,").strip())
         chunk = re.sub(r"^\s*(?:Guidelines?)\b\s*", "", chunk)
         topics = split_topics(chunk) if chunk.strip(" ,.;:") else []
         if not topics:
@@ -366,7 +371,7 @@ def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
     out: list[ParsedCitation] = []
     seg = text[start:end]
     # Cut off "and Other Medical Treatment Guidelines ..." parts first: they are separate citations.
-    other_cut = _OTHER_MARK_RE.search(seg)
+    other_cut = _OTHER_MARK_RE.search(seg) or _OTHER_SOURCE_RE.search(seg)
     main_end = start + other_cut.start() if other_cut else end
     if other_cut:
         out.extend(_parse_other(text, start + other_cut.end(), end))
@@ -432,7 +437,16 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
     if ym:
         year = int(ym.group(1))
         work = work[ym.end():]
-    work = re.sub(r"^\s*(?:Guidelines?|Treatment\s+Guidelines?)\b", "", work)
+    work = re.sub(r"^\s*,?\s*(?:Guidelines?|Treatment\s+Guidelines?|Treatment\s+in\s+Workers'?\s*Comp(?:ensation)?)\b\s*,?", "", work)
+    em = _EDITION_RE.search(work)
+    if em:
+        if em.group("year"):
+            year = int(em.group("year"))
+        work = work[: em.start()] + work[em.end():]
+    ym = re.match(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?", work)
+    if ym:
+        year = int(ym.group(1))
+        work = work[ym.end():]
     work = work.strip(" ,.;:-–")
     if not work:
         return [ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
@@ -460,6 +474,10 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
         pos = m.end()
         sep = re.match(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)(?=[A-Z])", work[pos:])
         nxt = chapter_rx.match(work, pos + sep.end()) if sep else None
+        # Another chapter follows only if it ends like one (a separator, "chapter", a qualifier), not
+        # when the chapter's name starts a topic ("Knee & Leg Chapter, Knee brace").
+        if nxt and not re.match(r"\s*(?:$|[,:;/(\-–]|and\b|&|chapters?\b)", work[nxt.end():], re.IGNORECASE):
+            nxt = None
         if sep and nxt:
             pos += sep.end()
             continue

@@ -44,7 +44,9 @@ def value_from_quote(path: str, quote: str) -> Any:
     if name == "age":
         return parse_age(text) if re.search(r"[a-z]", text, re.IGNORECASE) else parse_number(text)
     if name == "sex":
-        return parse_sex(text)
+        pronoun = {"she": "female", "her": "female", "herself": "female", "he": "male", "him": "male",
+                   "his": "male", "himself": "male"}.get(text.strip().lower())
+        return parse_sex(text) or pronoun
     if name in ("quantity", "unit"):
         q = parse_quantity(text)
         if q is None:

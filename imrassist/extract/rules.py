@@ -198,15 +198,34 @@ def _worker_free_text(letter: Letter) -> Worker:
                     if m:
                         sex = Extracted(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
                         break
+        if sex is None:
+            sex = _sex_from_pronouns(letter, rs, re_)
         return Worker(age=Extracted[int](value=age, evidence=age_ev), sex=sex)
-    return Worker()
+    return Worker(sex=_sex_from_pronouns(letter, *_summary_region(letter)))
+
+
+def _sex_from_pronouns(letter: Letter, start: int, end: int) -> Extracted[str] | None:
+    """When no word names the worker's sex, the summary's pronouns usually do ("She slipped ...").
+    Only an unambiguous majority counts; the form text "He/she" is not a pronoun of the worker."""
+    text = letter.text[start:end]
+    cleaned = re.sub(r"\b(?:he|she|his|her)\s*/\s*(?:he|she|his|her)\b", " ", text, flags=re.IGNORECASE)
+    fem = list(re.finditer(r"\b(?:she|her|herself)\b", cleaned, re.IGNORECASE))
+    mas = list(re.finditer(r"\b(?:he|him|his|himself)\b", cleaned, re.IGNORECASE))
+    if len(fem) >= 2 and not mas:
+        m, value = fem[0], "female"
+    elif len(mas) >= 2 and not fem:
+        m, value = mas[0], "male"
+    else:
+        return None
+    return Extracted(value=value, evidence=letter.evidence(start + m.start(), start + m.end()))
 
 
 _LICENSE_LABEL = re.compile(r"State\(?s?\)?\s+of\s+Licen[sc]ure\s*:\s*", re.IGNORECASE)
 _SPECIALTY_LABEL = re.compile(r"(?:Certification\(?s?\)?\s*/\s*Specialty|Specialty|Board\s+Certification\(?s?\)?)\s*:\s*", re.IGNORECASE)
 _BOARD_RE = re.compile(
     r"(?:Board[-\s]+Certified|(?:holds|has|with)\s+(?:a\s+)?(?:board\s+)?certification)\s+in\s+(?P<v>.+?)(?=,?\s+(?:and\s+)?(?:is|holds|has|who|was|with)\b|,?\s+and\s+licensed|[.;]|$)"
-    r"(?:\s+with\s+(?:an?\s+)?(?:added|sub-?specialty|additional)\s+(?:certification|qualification)s?\s+in\s+(?P<v2>.+?)"
+    r"(?:,?\s+(?:with|and\s+has|has)\s+(?:an?\s+)?(?:(?:added|sub-?specialty|additional)\s+(?:certification|qualification)s?"
+    r"|sub-?specialty(?:\s+certification)?)\s+in\s+(?P<v2>.+?)"
     r"(?=,?\s+(?:and\s+)?(?:is|holds|has|who|was)\b|,?\s+and\s+licensed|[.;,]|$))?",
     re.IGNORECASE,
 )
