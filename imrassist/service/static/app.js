@@ -194,11 +194,37 @@
     return spans;
   }
 
+  // A PDF-to-text letter with a blank line after almost every line (the 2013 letters): the same test as
+  // the HTML report's, so both show such letters single-spaced.
+  function isDoubleSpaced(text) {
+    const lines = text.split(/\r?\n/);
+    const filled = [];
+    for (let i = 0; i + 1 < lines.length; i++) if (lines[i].trim()) filled.push(i);
+    if (filled.length < 8) return false;
+    const blankAfter = filled.filter((i) => !lines[i + 1].trim()).length;
+    return blankAfter / filled.length > 0.6;
+  }
+
+  // Text as a node sequence; in a double-spaced letter each blank line stays in the page (offsets and
+  // copy-paste are unchanged) but is not shown.
+  function appendPlain(parent, piece) {
+    if (!state.double) { parent.append(document.createTextNode(piece)); return; }
+    const re = /\n([ \t\r]*)(?=\n)/g;
+    let pos = 0, m;
+    while ((m = re.exec(piece))) {
+      parent.append(document.createTextNode(piece.slice(pos, m.index) + "\n"));
+      parent.append(h("span", { class: "dbl", "aria-hidden": "true" }, m[1] + "\n"));
+      pos = m.index + m[0].length + 1;
+      re.lastIndex = pos;
+    }
+    if (pos < piece.length) parent.append(document.createTextNode(piece.slice(pos)));
+  }
+
   function appendText(parent, text) {
     const pieces = text.split("\f");
     pieces.forEach((piece, i) => {
       if (i > 0) parent.append(h("span", { class: "page-break", role: "separator", "aria-label": "page break" }));
-      if (piece) parent.append(document.createTextNode(piece));
+      if (piece) appendPlain(parent, piece);
     });
   }
 
@@ -494,6 +520,7 @@
   function show(data) {
     state.analysis = data;
     state.letterText = data.letter.text;
+    state.double = isDoubleSpaced(state.letterText);
     state.letterName = data.letter.source;
     state.explanations = { en: null, es: null };
     state.explanations[data.explanation_lang] = data.explanation;
