@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -155,15 +154,18 @@ def _mem_kb(pid: int) -> tuple[int, int]:
 
 
 class TreeSampler(threading.Thread):
-    def __init__(self, pid: int, every: float = 0.05):
+    """Peak sum of RSS and of PSS over the process tree under ``pid`` (without ``pid`` itself when
+    ``skip_root``: the measuring wrapper)."""
+
+    def __init__(self, pid: int, every: float = 0.05, skip_root: bool = False):
         super().__init__(daemon=True)
-        self.pid, self.every = pid, every
+        self.pid, self.every, self.skip_root = pid, every, skip_root
         self.peak_rss_kb = self.peak_pss_kb = self.peak_procs = 0
         self.stop_event = threading.Event()
 
     def run(self) -> None:
         while not self.stop_event.is_set():
-            pids = _tree(self.pid)
+            pids = _tree(self.pid)[1:] if self.skip_root else _tree(self.pid)
             mems = [_mem_kb(p) for p in pids]
             self.peak_rss_kb = max(self.peak_rss_kb, sum(m[0] for m in mems))
             self.peak_pss_kb = max(self.peak_pss_kb, sum(m[1] for m in mems))
@@ -190,17 +192,32 @@ def cli() -> list[str]:
     return [found] if found else [sys.executable, "-m", "imrassist.cli"]
 
 
+_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(code)\n"
+)
+
+
 def _run_measured(argv: list[str]) -> tuple[float, int, TreeSampler, str, int]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = TreeSampler(proc.pid)
-    sampler.start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - t
-    sampler.stop()
-    maxrss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, proc.returncode, sampler, err.decode(errors="replace"), max(maxrss, before)
+    """Run ``argv`` under a small wrapper whose RUSAGE_CHILDREN covers exactly the CLI and its workers
+    (the largest process's peak RSS); sample the tree from /proc meanwhile (sum of RSS and PSS)."""
+    with tempfile.NamedTemporaryFile(prefix="imrassist-maxrss-", delete=False) as fh:
+        report = fh.name
+    try:
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, report, *argv], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        sampler = TreeSampler(proc.pid, skip_root=True)
+        sampler.start()
+        _, err = proc.communicate()
+        wall = time.perf_counter() - t
+        sampler.stop()
+        maxrss_kb = int(Path(report).read_text() or 0)
+    finally:
+        os.unlink(report)
+    return wall, proc.returncode, sampler, err.decode(errors="replace"), maxrss_kb
 
 
 def batch_run(files: list[Path], n: int, jobs: int, kind: str = "analyze") -> dict[str, Any]:
