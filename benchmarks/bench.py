@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nBatch: {b['command']}")
             print(f"  exit {b['exit_code']}, {b['rows']} JSONL rows, {b['ok']} ok; {b['summary']}")
             print(f"  wall {b['wall_s']:.2f} s, {b['letters_per_s']:.1f} letters/s; up to {b['processes']} processes")
-            print(f"  peak memory: tree RSS {b['peak_tree_rss_mb']} MB (counts shared pages once per process), "
+            print(f"  peak memory: tree RSS {b['peak_tree_rss_mb']} MB (shared pages counted in every process), "
                   f"tree PSS {b['peak_tree_pss_mb']} MB, largest process {b['largest_process_maxrss_mb']} MB")
             if key == "batch" and b["letters"] == 1000 and b["jobs"] == 2:
                 print(f"  [{_mark(b['wall_s'] <= TARGETS['batch_wall_s'])}] 1,000 letters in {b['wall_s']:.2f} s "
