@@ -18,9 +18,9 @@ model failure falls back to the template, so an explanation always comes back.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..models import CaseRecord, Citation, Usage as RecordUsage
 
@@ -29,12 +29,22 @@ LANG_NAMES = {"en": "English", "es": "Spanish (español)"}
 MAX_RATIONALE_CHARS = 700
 
 
+def _text(v: str) -> str:
+    # Bounds are checked here, not as minLength/maxLength in the schema: llama.cpp turns them into grammar
+    # repetitions, and {40,12000} is a grammar it refuses to build.
+    if len(v.strip()) < 40:
+        raise ValueError("the explanation is too short: write the whole explanation")
+    if len(v) > 12000:
+        raise ValueError("the explanation is too long: one screen, about 300 words")
+    return v
+
+
 class WorkerExplanation(BaseModel):
     """The plain-language explanation for the injured worker."""
 
     model_config = ConfigDict(extra="ignore")
 
-    text: str = Field(min_length=40, max_length=12000, description="The explanation, Markdown.")
+    text: Annotated[str, AfterValidator(_text)] = Field(description="The explanation, Markdown.")
 
 
 # ------------------------------------------------------------------------------------------ the record
