@@ -281,3 +281,154 @@ _FREE_APPEAL = " You can appeal to the Workers' Compensation Appeals Board withi
 def test_free_form_explanations(name, text, want):
     report = check(letter(name), explanation=text + _FREE_APPEAL)
     assert error_kinds(report) == want, describe(report)
+
+
+# ------------------------------------------------------------------- the synthetic suite (in the repo)
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+SYNTHETIC = Path(__file__).resolve().parents[1] / "evals" / "synthetic"
+
+
+def _syn_letter_path(name: str) -> Path:
+    p = SYNTHETIC / "letters" / f"{name}.txt"
+    return p if p.exists() else p.with_suffix(".pdf")
+
+
+_SYN_LETTERS: dict[str, object] = {}
+
+
+def syn(name: str):
+    """A synthetic letter by the start of its name (``syn-01``)."""
+    if name not in _SYN_LETTERS:
+        path = next((SYNTHETIC / "letters").glob(f"{name}*"))
+        _SYN_LETTERS[name] = read_letter(path)
+    return _SYN_LETTERS[name]
+
+
+def _syn_manifest() -> list[dict]:
+    p = SYNTHETIC / "explanations" / "manifest.json"
+    return json.loads(p.read_text()) if p.exists() else []
+
+
+@pytest.mark.parametrize("case", _syn_manifest(), ids=lambda c: c["file"])
+def test_synthetic_manifest_case(case):
+    """Hand-written explanations of letters the checks were not written against: clean ones (modified
+    requests, frequency x duration, "stay denied", "your surgeon's full request") raise no error; each
+    planted error is caught with its kind."""
+    text = (SYNTHETIC / "explanations" / case["file"]).read_text()
+    report = check(read_letter(_syn_letter_path(case["letter"])), explanation=text)
+    if case["expect"] == "clean":
+        assert not errors(report), describe(report)
+    else:
+        assert case["kind"] in error_kinds(report), f"{case['planted']}\n{describe(report)}"
+
+
+def _syn_kinds(name: str, text: str) -> set[str]:
+    return error_kinds(check(syn(name), explanation=text + _FREE_APPEAL))
+
+
+@pytest.mark.parametrize("text, want", [
+    # UR approved 6 visits of the request; the IMR upheld the denial of the other 6. "Approved" said of
+    # UR's part is not the IMR outcome ...
+    ("The claims administrator approved 6 of the 12 visits. The other 6 therapy visits: still denied. "
+     "Naproxen: approved.", set()),
+    ("The other 6 physical therapy visits: still denied. The 6 visits that were already approved are not affected. "
+     "Naproxen: approved.", set()),
+    ("The other 6 physical therapy visits: still denied. The 6 visits approved before are not affected. "
+     "Naproxen: approved.", set()),
+    ("Why (therapy): You already had 8 visits, and 6 more were approved. So the reviewer found the other 6 visits "
+     "not medically necessary. Naproxen: approved.", set()),
+    # ... but an approval of the part in dispute still contradicts the letter.
+    ("The other 6 physical therapy visits: approved. Naproxen: approved.", {"decision"}),
+    ("The other 6 physical therapy visits: still denied. Naproxen: still denied.", {"decision"}),
+    # The original request (2 times a week for 6 weeks = 12 visits) is a legitimate amount to name.
+    ("Your doctor first asked for 12 physical therapy visits (2 times a week for 6 weeks). The other 6 therapy "
+     "visits: still denied. Naproxen: approved.", set()),
+    ("Your doctor asked for physical therapy 3 times a week for 6 weeks. The other 6 therapy visits: still denied. "
+     "Naproxen: approved.", {"count"}),
+    # A sentence with no item of its own is about the item its paragraph is about ("Why (therapy):").
+    ("**Naproxen: approved.**\n\nWhy (therapy): the guideline suggests 8 to 10 visits. You had more than that. "
+     "So the reviewer found the other 6 visits not medically necessary.\n\n**The other 6 therapy visits: still "
+     "denied.**", set()),
+])
+def test_modified_request(text, want):
+    assert _syn_kinds("syn-01", text) == want, describe(check(syn("syn-01"), explanation=text + _FREE_APPEAL))
+
+
+@pytest.mark.parametrize("text, want", [
+    # "2X4" in the letter is 2 times a week for 4 weeks: "4 weeks" and "2 times" are the letter's numbers.
+    ("Your doctor asked for 8 more chiropractic visits, 2 times a week for 4 weeks. Chiropractic care: still "
+     "denied. Tramadol: approved.", set()),
+    ("Your doctor asked for chiropractic care 2 times a week for 5 weeks. Chiropractic care: still denied. "
+     "Tramadol: approved.", {"count"}),
+    # "each evening" / "in all" do not make a sentence about every item.
+    ("Chiropractic care: still denied. The guidelines allow up to 18 visits in all. Tramadol: approved. Tramadol "
+     "helps you sleep and walk each evening. So the reviewer found it medically necessary.", set()),
+    ("Chiropractic care: still denied. Tramadol: approved. Both requests were denied by utilization review first.",
+     set()),
+])
+def test_frequency_and_quantifiers(text, want):
+    assert _syn_kinds("syn-03", text) == want, describe(check(syn("syn-03"), explanation=text + _FREE_APPEAL))
+
+
+@pytest.mark.parametrize("text, want", [
+    # "stay denied" is an outcome, not the hospital stay.
+    ("Neck surgery: approved. Hospital stay: approved. The collar and the bone growth stimulator stay denied.", set()),
+    ("Neck surgery: approved. Hospital stay: approved. Miami J collar: approved. Bone growth stimulator: still "
+     "denied.", {"decision"}),
+    # The right treatment on the wrong body region is not the disputed item.
+    ("Surgery on your lower back (fusion at L4-L5): approved. Hospital stay: approved. The collar and the bone "
+     "growth stimulator stay denied.", {"treatment"}),
+    ("Neck surgery (fusion at C5-C6 and C6-C7): approved. Hospital stay: approved. The collar and the bone growth "
+     "stimulator stay denied.", set()),
+])
+def test_outcome_words_and_body_regions(text, want):
+    assert _syn_kinds("syn-05", text) == want, describe(check(syn("syn-05"), explanation=text + _FREE_APPEAL))
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Physical therapy, 3 times a week for 4 weeks (your surgeon's full request): approved. H-wave unit: still "
+     "denied. Sling with abduction pillow: approved.", set()),
+    ("Physical therapy for your left shoulder: approved. H-wave unit: still denied. Sling: approved.", {"treatment"}),
+    ("Physical therapy for your right shoulder: approved. H-wave unit: still denied. Sling: approved.", set()),
+])
+def test_people_and_sides_in_treatment_phrases(text, want):
+    assert _syn_kinds("syn-16", text) == want, describe(check(syn("syn-16"), explanation=text + _FREE_APPEAL))
+
+
+@pytest.mark.parametrize("text, want", [
+    # A plain word that glosses the item being spoken of does not name another item ("exercises" is not
+    # the "Home exercise kit" here) ...
+    ("**Massage therapy: still denied.**\n\n**Home exercise kit: still denied.**\n\n**Aquatic therapy (exercises "
+     "in a warm pool): approved.** Exercises in water put less weight on your back. The reviewer found it "
+     "medically necessary.", set()),
+    # ... unless the sentence says more of that item ("at home").
+    ("**Aquatic therapy: approved.** Exercises at home are still denied. **Massage therapy: still denied.**", set()),
+    ("**Aquatic therapy: approved.** Exercises at home are approved too. **Massage therapy: still denied.**",
+     {"decision"}),
+    # An item line that names no item is about none in particular (not the closest spelling).
+    ("**Aquatic therapy: approved.**\n\n**Massage therapy: still denied.**\n\n**Home exercise kit: still denied."
+     "**\n\n**Your other request: approved.**", set()),
+    # A heading opens a section: what follows it is not about the item named before it.
+    ("**Home exercise kit: still denied.** **Massage therapy: still denied.** **Aquatic therapy: approved.**\n\n"
+     "## Why the kit was denied\n\nThe records do not show a need for it. So it is not medically necessary.", set()),
+])
+def test_glosses_and_sections(text, want):
+    assert _syn_kinds("syn-14", text) == want, describe(check(syn("syn-14"), explanation=text + _FREE_APPEAL))
+
+
+@needs_letters
+@pytest.mark.parametrize("text, want", [
+    # The letter: "Acupuncture for 8 sessions was the original request. Acupuncture for 6 sessions was
+    # authorized by the Claims Administrator. The remaining ..., Acupuncture for 2 sessions is: Upheld".
+    ("Your doctor first asked for 8 sessions of acupuncture. The claims administrator approved 6 of them. "
+     "The other 2 sessions: still denied.", set()),
+    ("Your doctor first asked for 10 sessions of acupuncture. The claims administrator approved 6 of them. "
+     "The other 2 sessions: still denied.", {"count"}),
+    ("Your doctor first asked for 8 sessions of acupuncture. Utilization review approved 6 of them. "
+     "The 2 remaining acupuncture sessions: approved.", {"decision"}),
+])
+def test_original_request_amount(text, want):
+    assert _kinds(letter("CM17-0007857"), text + _FREE_APPEAL) == want

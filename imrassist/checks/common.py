@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import knowledge
-from ..parse import NUMBER_WORDS, find_pages, parse_number, singular
+from ..parse import NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, parse_number, singular
 
 # ------------------------------------------------------------------------------------------- sentences
 
@@ -322,6 +322,131 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
             continue  # Spanish article, not a number
         out.append(Count(values, noun, m.start(), end, m.start(), m.end(), text[m.start():end], word or ""))
     return out
+
+
+# ------------------------------------------------------------------------------------------ frequency
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """A "frequency x duration" phrase: ``per`` times per ``period`` for ``duration`` ``unit``s
+    ("2 times a week for 6 weeks", "twice weekly for six weeks", "2X4", "3 veces por semana durante 4 semanas")."""
+
+    per: tuple[float, ...]
+    period: str  # "week" or "month"
+    duration: tuple[float, ...]
+    unit: str  # "week" or "month"
+    start: int
+    end: int
+
+    @property
+    def totals(self) -> tuple[float, ...]:
+        """The visit totals it asks for (both ends of a range: "2-3 times a week for 4 weeks" -> 8, 12)."""
+        lo = min(self.per) * min(self.duration)
+        hi = max(self.per) * max(self.duration)
+        return (lo,) if lo == hi else (lo, hi)
+
+
+_RANGE_LINK = {"en": r"(?:-|–|to|or)", "es": r"(?:-|–|a|o)"}
+
+
+@lru_cache(maxsize=2)
+def _freq_res(lang: str) -> tuple[re.Pattern[str], ...]:
+    n = NUMBER_TOKEN if lang == "en" else NUMBER_TOKEN_ES
+    link = _RANGE_LINK[lang]
+    num = rf"(?P<fa>{n})(?:\s*{link}\s*(?P<fb>{n}))?"
+    dur = rf"(?P<da>{n})(?:\s*{link}\s*(?P<db>{n}))?"
+    if lang == "en":
+        phrase = re.compile(
+            rf"(?<![\w.]){num}\s*(?:x|times?|visits?|sessions?|treatments?)?\s*(?:/|an?|per|each|every)?\s*"
+            rf"(?P<period>week|wk|month)(?:ly)?\s*,?\s*(?:for|x|×|over|during|times)\s*(?:a\s+(?:total|period)\s+of\s+|the\s+next\s+)?"
+            rf"{dur}\s*(?P<unit>weeks?|wks?|months?)\b", re.IGNORECASE)
+    else:
+        phrase = re.compile(
+            rf"(?<![\w.]){num}\s*(?:veces|vez|sesiones|visitas|tratamientos)?\s*(?:a\s+la|al|por|cada|por\s+la)?\s*"
+            rf"(?P<period>semana(?:l(?:es)?)?|mes|mensual(?:es)?)\s*,?\s*(?:durante|por|x|×|en)\s*(?:un\s+total\s+de\s+|las\s+pr[oó]ximas\s+)?"
+            rf"{dur}\s*(?P<unit>semanas?|meses|mes)\b", re.IGNORECASE)
+    nxm = re.compile(r"(?<![\w./-])(?P<fa>[1-7])\s*[x×]\s*(?P<da>\d{1,2})(?![\w.%/-]|\s*(?:mg|mcg|ml|cm|mm)\b)", re.IGNORECASE)
+    return phrase, nxm
+
+
+def frequencies(text: str, lang: str = "en") -> list[Frequency]:
+    """Every frequency x duration phrase of ``text`` (digits or words; "2X4" is 2 a week for 4 weeks)."""
+    phrase, nxm = _freq_res("es" if lang == "es" else "en")
+    out: list[Frequency] = []
+    for m in phrase.finditer(text):
+        per = tuple(v for v in (_number(m.group("fa"), lang), _number(m.group("fb"), lang) if m.group("fb") else None) if v is not None)
+        dur = tuple(v for v in (_number(m.group("da"), lang), _number(m.group("db"), lang) if m.group("db") else None) if v is not None)
+        if not per or not dur:
+            continue
+        period = "month" if fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
+        unit = "month" if fold(m.group("unit")).startswith(("mo", "mes")) else "week"
+        out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
+    for m in nxm.finditer(text):
+        if any(f.start <= m.start() < f.end for f in out):
+            continue
+        da = int(m.group("da"))
+        if 1 <= da <= 52:
+            out.append(Frequency((float(m.group("fa")),), "week", (float(da),), "week", m.start(), m.end()))
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+# -------------------------------------------------------------------------------------------- body parts
+
+#: Where a treatment is given. A phrase's regions contradict an item's when the two sets do not meet.
+_REGION_WORDS: list[tuple[str, frozenset[str]]] = [
+    (r"low(?:er)?\s+back|lumbo-?sacral|lumbar|espalda\s+baja|parte\s+baja\s+de\s+la\s+espalda|zona\s+lumbar|sacro|sacral", frozenset({"lumbar"})),
+    (r"upper\s+back|parte\s+alta\s+de\s+la\s+espalda", frozenset({"thoracic", "cervical"})),
+    (r"mid(?:dle)?[-\s]back|thoracic|dorsal|tor[aá]cic[oa]", frozenset({"thoracic"})),
+    (r"neck|cervical|cuello", frozenset({"cervical"})),
+    (r"back|espalda", frozenset({"lumbar", "thoracic"})),
+    (r"spine|spinal|columna|vertebral", frozenset({"lumbar", "thoracic", "cervical"})),
+    (r"shoulders?|hombros?|rotator\s+cuff|manguito\s+rotador", frozenset({"shoulder"})),
+    (r"knees?|rodillas?|menisc\w*|patell\w*|r[oó]tula", frozenset({"knee"})),
+    (r"hips?|caderas?", frozenset({"hip"})),
+    (r"elbows?|codos?", frozenset({"elbow"})),
+    (r"wrists?|mu[nñ]ecas?|carpal", frozenset({"wrist", "hand"})),
+    (r"hands?|manos?|fingers?|dedos?|thumbs?|pulgar", frozenset({"hand", "wrist"})),
+    (r"ankles?|tobillos?", frozenset({"ankle", "foot"})),
+    (r"feet|foot|pies?|heels?|tal[oó]n|plantar", frozenset({"foot", "ankle"})),
+]
+_REGION_RE = re.compile(r"\b(?:" + "|".join(f"(?P<r{i}>{p})" for i, (p, _) in enumerate(_REGION_WORDS)) + r")\b", re.IGNORECASE)
+_LEVEL_RE = re.compile(r"\b(?P<c>C[1-8])(?:\s*[-/]\s*(?:C?[1-8]|T1))?\b|\b(?P<l>L[1-5])(?:\s*[-/]\s*(?:L?[1-5]|S1))?\b"
+                       r"|\b(?P<t>T(?:1[0-2]|[1-9]))\s*[-/]\s*(?:T?(?:1[0-2]|[1-9])|L1)\b")
+_VAGUE_RE = re.compile(r"spine|spinal|columna|vertebral|back|espalda", re.IGNORECASE)
+_SPINE = frozenset({"lumbar", "thoracic", "cervical"})
+_SIDE_RE = re.compile(r"\b(?P<left>left|izquierd[oa]s?)\b|\b(?P<right>right|derech[oa]s?)\b|\b(?P<both>bilateral(?:ly|es)?|both\s+(?:sides|knees|shoulders|hips|wrists|hands|ankles|feet|elbows)|ambos\s+lados|ambas)\b", re.IGNORECASE)
+
+
+def body_regions(text: str) -> frozenset[str]:
+    """The body regions a phrase names ("low back" -> lumbar, "C5-C6" -> cervical, "rodilla" -> knee). A
+    specific spinal region wins over the vague "back"/"spine" it is part of ("lumbar spine")."""
+    exact: set[str] = set()
+    vague: set[str] = set()
+    for m in _REGION_RE.finditer(text):
+        for i, (_, regions) in enumerate(_REGION_WORDS):
+            if m.group(f"r{i}"):
+                (vague if _VAGUE_RE.fullmatch(m.group(0)) else exact).update(regions)
+                break
+    for m in _LEVEL_RE.finditer(text):
+        exact.add("cervical" if m.group("c") else "lumbar" if m.group("l") else "thoracic")
+    if exact & _SPINE:
+        return frozenset(exact)
+    return frozenset(exact | vague)
+
+
+def body_sides(text: str) -> frozenset[str]:
+    """"left", "right" (both for bilateral) named in a phrase."""
+    out: set[str] = set()
+    for m in _SIDE_RE.finditer(text):
+        if m.group("both"):
+            out |= {"left", "right"}
+        elif m.group("left"):
+            out.add("left")
+        else:
+            out.add("right")
+    return frozenset(out)
 
 
 # ------------------------------------------------------------------------------------------- treatments

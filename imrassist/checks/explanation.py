@@ -12,11 +12,16 @@ Severity (DESIGN.md: error = contradicts the letter, warning = not supported / c
 * ``date`` error: a date the letter does not state, or one it states in another role while it states
   this role's date ("hurt at work on <UR date>"); warning: a role the letter never dates.
 * ``count`` error: a number of a noun the letter counts, but never with that number ("3 mm" vs "5 mm",
-  "one month" vs "three months"; a requested amount that differs from the item's); warning: a number of
-  a noun the letter never counts.
+  "one month" vs "three months"; a requested amount that is none the letter states as asked for: the
+  amount under review, the original request, the request for authorization); warning: a number of a noun
+  the letter never counts. A frequency x duration ("2X4", "2 times a week for 4 weeks") states its parts
+  and its visit total.
 * ``page`` error: a page the letter does not cite.
-* ``decision`` error: an outcome statement that contradicts the item's Upheld/Overturned.
-* ``treatment`` error: a treatment named as requested or decided that is no disputed item.
+* ``decision`` error: an outcome statement that contradicts the item's Upheld/Overturned. A statement
+  about the first review is UR's, not the IMR's: "denied at first" (UR denied every disputed item) and,
+  for a modified request, "the 6 visits that were already approved" / "6 more were approved" (UR's part).
+* ``treatment`` error: a treatment named as requested or decided that is no disputed item, or a disputed
+  item put on another body region or side than the letter's ("lumbar fusion" for a cervical fusion).
 * ``deadline`` error: an appeal window other than 30 days, an implementation deadline other than 5
   working days (authorisation) / 20 days (reimbursement), 8 CCR 9792.10.7.
 * ``demographic`` error: an age or sex that contradicts the letter's worker.
@@ -38,14 +43,21 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..parse import SEX_RE, find_age, find_dates, find_quantity, norm_words, parse_sex
+from ..parse import SEX_RE, find_age, find_dates, norm_words, parse_sex
 from .common import (
+    _STOP,
     Count,
+    _count_matches,
+    body_regions,
+    body_sides,
     _noun_key,
+    _number,
     core_of,
+    core_words,
     distinctive,
     find_counts,
     fold,
+    frequencies,
     heading_lines,
     mapped_words,
     page_refs,
@@ -209,10 +221,28 @@ _GROUP_RE = {
     "es": re.compile(r"\b(?:tratamientos?|servicios?|solicitud(?:es)?|puntos?|partes?)\s+(?:que\s+(?:fueron|fue|est[aá]n?|siguen|sigue)\s+)?"
                      r"(?:aprobad|negad|denegad|rechazad)", re.I),
 }
+#: "All"/"both" that quantify the items ("both requests", "all of them", "they were all denied"), not
+#: "in all", "each evening" or "both knees".
 _ALL_RE = {
-    "en": re.compile(r"\b(?:all|both|every|each)\b", re.I),
-    "es": re.compile(r"\b(?:ambos|ambas|todos|todas|cada)\b", re.I),
+    "en": re.compile(r"\bboth\b(?!\s+(?:sides?|knees?|shoulders?|hips?|wrists?|hands?|arms?|legs?|feet|ankles?|elbows?|eyes|ears)\b)"
+                     r"|\ball\s+(?:of\s+)?(?:the\s+|your\s+|these\s+|those\s+|this\s+)?(?:\w+\s+)?(?:requests?|items?|treatments?|services?|things?|parts?)\b"
+                     r"|\ball\s+(?:of\s+(?:them|these|those|it)|(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b|requested|disputed)"
+                     r"|\b(?:them|they|these|those|were|are)\s+all\b|\b(?:each|every)\s+(?:one|request|item|treatment|service|of\s+them)\b"
+                     r"|\beverything\b", re.I),
+    "es": re.compile(r"\b(?:ambos|ambas)\b(?!\s+(?:lados|rodillas|hombros|manos|brazos|piernas|pies|mu[nñ]ecas|caderas)\b)"
+                     r"|\b(?:todos|todas)\s+(?:(?:los|las|sus|estos|estas)\s+)?(?:\w+\s+)?(?:solicitudes|tratamientos|servicios|puntos|pedidos|cosas)\b"
+                     r"|\b(?:todos|todas)\s+(?:ellos|ellas|(?:dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|\d+)\b)"
+                     r"|\b(?:fueron|son|est[aá]n)\s+(?:todos|todas)\b|\bcada\s+(?:uno|una|solicitud|tratamiento|servicio)\b|\btodo\b", re.I),
 }
+#: Said of the first review: "already approved", "approved before", "denied at first".
+_EARLIER_RE = {
+    "en": re.compile(r"\b(?:already|before|earlier|previously|originally|initially|at\s+first|first\s+time|in\s+the\s+first\s+review"
+                     r"|partly|partially|part\s+of|some\s+of|had\s+(?:been\s+)?(?:approved|denied|authori[sz]ed|allowed|turned))\b", re.I),
+    "es": re.compile(r"\b(?:ya|antes|anteriormente|previamente|originalmente|inicialmente|al\s+principio|en\s+la\s+primera\s+revisi[oó]n"
+                     r"|parcialmente|en\s+parte|parte\s+de|algunas?\s+de|hab[ií]a\s+(?:sido\s+)?(?:aprobad|negad|autorizad|rechazad)\w*)\b", re.I),
+}
+#: Before a count, words that mean the part still in dispute ("the other 6 visits"), not UR's part.
+_REST_BEFORE = re.compile(r"\b(?:other|remaining|rest|additional|extra|further|otr[oa]s|restantes?|adicionales?|dem[aá]s)\s+(?:\w+\s+)?$", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\bbut\b|\bpero\b|\band\s+so\b|\bso\b|\bthen\b|\bluego\b|\bas[ií]\s+que\b", re.I)
 
 
@@ -236,6 +266,10 @@ class Outcome:
     strength: int
     items: list[int] = field(default_factory=list)
     text: str = ""
+    #: Said of the first review (UR), not the IMR: "the 6 visits that were already approved", "it was
+    #: denied at first". An earlier denial is true of every disputed item; an earlier approval is true of
+    #: the part of a modified request that UR approved.
+    earlier: bool = False
 
 
 @dataclass
@@ -295,26 +329,76 @@ def _sentences(text: str, raw: str) -> list[Sentence]:
     return out
 
 
-def _item_mentions(text: str, items: list[ItemFact]) -> set[int]:
+def _item_hits(text: str, items: list[ItemFact]) -> dict[int, set[str]]:
+    """The items a piece of text names, with the words that name each. By their specific words first
+    ("naproxen", "chiropractic"); where none is named so, by a generic word only one item has ("the other
+    6 therapy visits"). A word that only glosses another named item does not name a second one ("aquatic
+    therapy (exercises in a pool)" is not also the "Home exercise kit")."""
     ws = mapped_words(text)
-    hits = {f.index for f in items if f.keys & ws}
+    hits = {f.index: f.keys & ws for f in items if f.keys & ws}
+    if not hits:
+        hits = {f.index: f.weak_keys & ws for f in items if f.weak_keys & ws}
+    if len(hits) > 1:
+        core = core_words()
+        drop = {b for b, kb in hits.items() for a, ka in hits.items()
+                if a != b and kb <= items[a].vocab and not kb & core and not ka <= items[b].vocab}
+        if len(drop) < len(hits):
+            hits = {i: k for i, k in hits.items() if i not in drop}
     return hits
 
 
+def _item_mentions(text: str, items: list[ItemFact]) -> set[int]:
+    return set(_item_hits(text, items))
+
+
+def _glossed(stext: str, hits: dict[int, set[str]], context: list[int], items: list[ItemFact]) -> dict[int, int]:
+    """Items a sentence names only by plain words that gloss an item being spoken of: "Aquatic therapy:
+    approved. Exercises in water put less weight on your back." is still about the aquatic therapy, not
+    the "Home exercise kit". Returns {glossed item: the context item it stands for}."""
+    if not context:
+        return {}
+    core = core_words()
+    dist = {w for w in mapped_words(stext) if w not in _STOP and len(w) > 2}
+    out: dict[int, int] = {}
+    for b, kb in hits.items():
+        if b in context or kb & core:
+            continue
+        support_b = dist & items[b].vocab
+        for a in context:
+            if support_b <= items[a].vocab:
+                out[b] = a
+                break
+    return out
+
+
+_POSSESSIVE = re.compile(r"\b[\w-]+['’]s\b|\b(?:your|my|his|her|their|the)\s+(?:own\s+)?(?:doctor|surgeon|physician|provider|therapist|"
+                         r"m[eé]dico|cirujano)\b|\bsu\s+(?:m[eé]dico|cirujano|doctor)\b", re.I)
+
+
+def treatment_words(phrase: str) -> str:
+    """A treatment phrase without the people in it ("your surgeon's full request" names no treatment)."""
+    return _POSSESSIVE.sub(" ", phrase)
+
+
 def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
-    """Items a treatment phrase names, best first (empty when it names none)."""
+    """Items a treatment phrase names, best first (empty when it names none): its specific treatment words
+    must belong to the item; otherwise it must share a distinctive word with the item's name or glossary
+    words, or a generic word only that item has. Spelling similarity alone names nothing."""
+    phrase = treatment_words(phrase)
     core = core_of(phrase)
     dist = distinctive(phrase)
+    ws = mapped_words(phrase)
     scored: list[tuple[float, int]] = []
     for f in items:
         if core and not core <= (f.vocab | f.block_words):
             continue
         overlap = len(dist & (f.keys | f.vocab))
-        ratio = fuzz.token_set_ratio(norm_words(phrase), norm_words(f.name))
-        if not core and overlap == 0 and ratio < 60:
+        weak = bool(f.weak_keys & ws)
+        if not core and overlap == 0 and not weak:
             continue
+        ratio = fuzz.token_set_ratio(norm_words(phrase), norm_words(f.name))
         strong = bool(core) and core <= f.vocab
-        scored.append((strong * 1000 + overlap * 100 + ratio, f.index))
+        scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
 
@@ -324,7 +408,7 @@ def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
     best = _best_items(phrase, items)
     if best:
         return best[:1]
-    core = core_of(phrase)
+    core = core_of(treatment_words(phrase))
     cover = [f.index for f in items if core & f.vocab]
     covered: set[str] = set()
     for i in cover:
@@ -332,14 +416,24 @@ def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
     return cover if core and core <= covered else []
 
 
-def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, int, int]]:
-    """(approved, start, end, strength) of the outcome statements in ``text[s:e]`` (negation applied)."""
+def _clause_around(sent: str, a: int, b: int) -> tuple[str, str]:
+    """The text of the clause before ``sent[a:b]`` and after it (up to the nearest clause break)."""
+    before = _CLAUSE_BREAK.split(sent[:a])[-1] if a else ""
+    after = _CLAUSE_BREAK.split(sent[b:])[0]
+    return before, after
+
+
+def _outcomes_in(text: str, s: int, e: int, lang: str,
+                 facts: LetterFacts | None = None) -> list[tuple[bool, int, int, int, bool]]:
+    """(approved, start, end, strength, earlier) of the outcome statements in ``text[s:e]`` (negation
+    applied). ``earlier``: the statement is about the first review (UR), not the IMR."""
     sent = text[s:e]
     if not _OUTCOME_HINT.search(sent):
         return []
     ur = bool(_UR_SENT_RE[lang].search(sent))
+    ur_counts = _ur_counts(facts) if facts is not None else {}
     taken: list[tuple[int, int]] = []
-    hits: list[tuple[bool, int, int, int]] = []
+    hits: list[tuple[bool, int, int, int, bool]] = []
     for rx, pol, strength in _OUTCOME_RES[lang]:
         for m in rx.finditer(sent):
             a, b = m.start(), m.end()
@@ -355,7 +449,7 @@ def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, 
                 continue  # "asked ... to approve": a request, not an outcome
             if lang == "es" and re.search(r"\b(?:para|pidi[oó]|solicit[oó])\s+$", before) and strength < 3:
                 continue
-            clause = _CLAUSE_BREAK.split(before)[-1] if before else ""
+            clause, after = _clause_around(sent, a, b)
             if strength < 3 and _COND_RE[lang].search(clause):
                 continue
             approved = pol
@@ -365,9 +459,37 @@ def _outcomes_in(text: str, s: int, e: int, lang: str) -> list[tuple[bool, int, 
                 negs.append("no")
             if len(negs) % 2 == 1:
                 approved = not approved
-            hits.append((approved, s + a, s + b, strength))
+            earlier = strength < 3 and (bool(_EARLIER_RE[lang].search(clause) or _EARLIER_RE[lang].search(after))
+                                        or _ur_amount_in(f"{clause}{m.group(0)}{after}", ur_counts, lang))
+            hits.append((approved, s + a, s + b, strength, earlier))
     hits.sort(key=lambda h: h[1])
     return hits
+
+
+def _ur_counts(facts: LetterFacts) -> dict[str, set[float]]:
+    out: dict[str, set[float]] = {}
+    for f in facts.items:
+        if f.modified:
+            for noun, vals in f.ur_approved.items():
+                out.setdefault(noun, set()).update(vals)
+    return out
+
+
+def _ur_amount_in(clause: str, ur_counts: dict[str, set[float]], lang: str) -> bool:
+    """Whether a clause counts the amount UR approved of a modified request ("6 more were approved", "the
+    6 visits approved before"), and not the part still in dispute ("the other 6 visits")."""
+    if not ur_counts:
+        return False
+    nouns = {c.num_start: c.noun for c in find_counts(clause, lang)}
+    for m in _count_matches(clause, lang):
+        v = _number(m.group("a"), lang)
+        if v is None or _REST_BEFORE.search(clause[:m.start()]):
+            continue
+        noun = nouns.get(m.start())
+        vals = ur_counts.get(noun, set()) if noun else set().union(*ur_counts.values())
+        if float(v) in vals:
+            return True
+    return False
 
 
 _DEADLINE_PREP = re.compile(
@@ -460,8 +582,8 @@ def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[Treatm
 
 
 def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int, list[Outcome]],
-                  mentions: dict[int, set[int]], heading_best: dict[int, list[int]], items: list[ItemFact],
-                  lang: str) -> None:
+                  mentions: dict[int, set[int]], hits: dict[int, dict[int, set[str]]],
+                  heading_best: dict[int, list[int]], items: list[ItemFact], lang: str) -> None:
     """Set which items each outcome is about: the item of an "X: outcome" line, the items listed under a
     "These are approved:" line, the items its clause or sentence names, all items for "both"/"all", else
     the items last spoken of."""
@@ -474,8 +596,11 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
     context: list[int] = []
     consumed: set[int] = set()
     all_items = [f.index for f in items]
+    same_decision = len({f.decision for f in items}) == 1
     for si, sn in enumerate(sents):
         if sn.heading:
+            # A heading opens a section: about the item(s) it names, else about none in particular.
+            context = sorted(mentions.get(si, ()))
             continue
         stext = text[sn.start:sn.end]
         outs = per_sent.get(si, [])
@@ -495,6 +620,9 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
                 continue
         if si in consumed and not outs:
             continue
+        glossed = _glossed(stext, hits.get(si, {}), context, items) if si not in heading_best else {}
+        if glossed:
+            mentions[si] = {glossed.get(i, i) for i in mentions[si]}
         if si in heading_best:
             target = heading_best[si]
         elif mentions.get(si):
@@ -502,12 +630,13 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
         elif _ALL_RE[lang].search(stext):
             target = all_items
         elif _PLURAL_RE[lang].search(stext):
-            target = context if len(context) > 1 else all_items
+            # "The denials stand": the items spoken of; all of them only when that cannot be wrong.
+            target = context if len(context) > 1 else all_items if same_decision else []
         elif len(items) == 1:
             target = all_items
         elif context:
             target = context
-        elif len({f.decision for f in items}) == 1:
+        elif same_decision:
             target = all_items
         else:
             target = []
@@ -518,6 +647,19 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
             o.items = clause_items.get(id(o)) or list(target)
         if target and si not in consumed and (si in heading_best or mentions.get(si)):
             context = list(target)
+
+
+_OUTCOME_WORDS = re.compile(
+    r"\b(?:stays?|stayed|remains?|remained|stands?|still|kept|upheld|overturned|reversed|approve[sd]?|denied|denials?|authori[sz]e[sd]?"
+    r"|covered|rejected|turned|sigue[n]?|queda[n]?|mantiene[n]?|aprobad[oa]s?|negad[oa]s?|denegad[oa]s?|rechazad[oa]s?)\b", re.I)
+
+
+def _blank_outcome_words(stext: str, offset: int, found: list[tuple[bool, int, int, int, bool]]) -> str:
+    chars = list(stext)
+    for _, a, b, _, _ in found:
+        for m in _OUTCOME_WORDS.finditer(stext, a - offset, b - offset):
+            chars[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
 
 
 def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
@@ -550,38 +692,47 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
 
     items = facts.items
     mentions: dict[int, set[int]] = {}
+    hits: dict[int, dict[int, set[str]]] = {}
     treatments: list[TreatmentPhrase] = []
     outcomes: list[Outcome] = []
     per_sent: dict[int, list[Outcome]] = {}
     heading_best: dict[int, list[int]] = {}
     for si, sn in enumerate(sents):
-        if sn.heading:
-            continue
         stext = text[sn.start:sn.end]
-        mentions[si] = _item_mentions(stext, items)
+        if sn.heading:
+            mentions[si] = _item_mentions(stext, items)  # a heading that names an item opens its section
+            continue
+        found = _outcomes_in(text, sn.start, sn.end, lang, facts)
+        # The words of an outcome phrase name no item ("The collar and the stimulator stay denied" is not
+        # about the hospital stay).
+        hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items)
+        mentions[si] = set(hits[si])
         m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
         if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
             treatments.append(TreatmentPhrase(m.group("x"), sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
             best = _named_items(m.group("x"), items)
-            if best or core_of(m.group("x")):
+            if best or core_of(treatment_words(m.group("x"))):
                 heading_best[si] = best  # an item line (or a treatment that is no item: reported as such)
-            # else "So the expert said yes: ..." is a sentence with a colon, not an item line
+            elif not _outcomes_in(text, sn.start + m.start("x"), sn.start + m.end("x"), lang) and len(items) > 1:
+                # "Your other request: approved." names no item: about none in particular (not the item
+                # spoken of before, nor the closest spelling). "So the expert said yes: ..." is a sentence
+                # with a colon, not an item line.
+                heading_best[si] = [f.index for f in items] if len({f.decision for f in items}) == 1 else []
         treatments += _request_phrases(stext, sn.start, si, lang)
         if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
             continue
         if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
             continue  # "What was approved: ...", "The approved items must be authorized": about a group
-        found = _outcomes_in(text, sn.start, sn.end, lang)
         but_not = _BUT_NOT[lang].search(text, sn.start, sn.end)
-        if found and but_not and not any(a >= but_not.start() for _, a, _, _ in found):
+        if found and but_not and not any(a >= but_not.start() for _, a, _, _, _ in found):
             # "approved the consult, but not the MRI": the elliptic clause has the opposite outcome
-            found.append((not found[0][0], but_not.start(1), but_not.end(1), 2))
-        for approved, a, b, strength in found:
-            o = Outcome(approved, a, b, si, strength, text=text[a:b])
+            found.append((not found[0][0], but_not.start(1), but_not.end(1), 2, False))
+        for approved, a, b, strength, earlier in found:
+            o = Outcome(approved, a, b, si, strength, text=text[a:b], earlier=earlier)
             outcomes.append(o)
             per_sent.setdefault(si, []).append(o)
 
-    _assign_items(text, raw, sents, per_sent, mentions, heading_best, items, lang)
+    _assign_items(text, raw, sents, per_sent, mentions, hits, heading_best, items, lang)
     return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions)
 
 
@@ -659,8 +810,9 @@ _NOUN_WORDS = {"visit": "visits/sessions", "mm": "mm", "day": "days", "week": "w
 
 
 def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[float], float, ItemFact] | None:
-    """For a count in a request sentence ("asked for 8 sessions of X"): the amounts the named items' text
-    states for that noun (requested, original request, authorized), the requested one, and the item."""
+    """For a count in a request sentence ("asked for 8 sessions of X"): the amounts the letter states as
+    asked for by the named items for that noun (the amount under review, the original request, the request
+    for authorization; a frequency x duration as its parts and total), the amount under review, and the item."""
     si = r.sent_of(c.start)
     if si < 0:
         return None
@@ -671,35 +823,31 @@ def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[flo
     found: tuple[set[float], float, ItemFact] | None = None
     accepted_all: set[float] = set()
     for f in facts.items:
-        if not (f.index in named or len(facts.items) == 1) or f.item is None or f.item.quantity is None:
+        if not (f.index in named or len(facts.items) == 1) or f.item is None:
             continue
-        unit = f.item.unit.value if f.item.unit else None
-        if (_noun_key(unit.split()[-1], "en") if unit else "visit") != c.noun:
+        accepted = f.requested.get(c.noun)
+        if not accepted:
             continue
-        accepted = {float(f.item.quantity.value)}
-        for hc in find_counts(f.header, "en"):
-            if hc.noun == c.noun:
-                accepted |= {float(v) for v in hc.values}
         accepted_all |= accepted
+        q = f.item.quantity
+        unit = f.item.unit.value if f.item.unit else None
+        main = float(q.value) if q is not None and (_noun_key(unit.split()[-1], "en") if unit else "visit") == c.noun else max(accepted)
         if found is None:
-            found = (accepted, float(f.item.quantity.value), f)
+            found = (accepted, main, f)
     return (accepted_all, found[1], found[2]) if found else None
 
 
 def _frequency_totals(r: Reading) -> list[Count]:
     """"3 times a week for 6 weeks" in a request sentence, as the visit total it asks for (18 visits)."""
     out = []
-    for si, sn in enumerate(r.sents):
+    for sn in r.sents:
         stext = r.text[sn.start:sn.end]
         rq = _REQUEST_RE[r.lang].search(stext)
         if not rq:
             continue
-        q = find_quantity(stext[rq.end():])
-        if q is None or q.unit != "visit":
-            continue
-        a, b = sn.start + rq.end() + q.start, sn.start + rq.end() + q.end
-        if re.search(r"\bweeks?\b|\btimes\b|\bsemanas?\b|\bveces\b", r.text[a:b], re.I):
-            out.append(Count((q.amount,), "visit", a, b, a, b, r.text[a:b], "visit"))
+        for fq in frequencies(stext[rq.end():], r.lang):
+            a, b = sn.start + rq.end() + fq.start, sn.start + rq.end() + fq.end
+            out.append(Count(fq.totals, "visit", a, b, a, b, r.text[a:b], "visit"))
     return out
 
 
@@ -718,8 +866,10 @@ def check_counts(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
         req = _request_quantity(r, c, facts)
         if req is not None and not all(float(v) in req[0] for v in c.values):
             f = req[2]
+            asked = ", ".join(_fmt_num(v) for v in sorted(req[0]))
             yield emit("MISMATCH", "error", "explanation",
-                       f"says {c.text!r}; the letter requests {_fmt_num(req[1])} ({f.name})",
+                       f"says {c.text!r}; the letter requests {_fmt_num(req[1])} ({f.name})"
+                       + (f"; amounts it states as asked for: {asked}" if len(req[0]) > 1 else ""),
                        found=" - ".join(_fmt_num(v) for v in c.values), expected=_fmt_num(req[1]),
                        span=f.item.quantity.evidence.span if f.item and f.item.quantity and f.item.quantity.evidence else f.name_span,
                        explanation_span=es)
@@ -778,6 +928,8 @@ def check_decisions(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
         return
     r, facts = _reading(ctx), ctx.facts
     for o in r.outcomes:
+        if o.earlier and (not o.approved or all(facts.items[i].modified for i in o.items)):
+            continue  # said of the first review: UR denied every disputed item, and approved part of a modified one
         for i in o.items:
             f = facts.items[i]
             want = f.decision == "overturned"
@@ -810,18 +962,42 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     for f in facts.items:
         all_vocab |= f.vocab
     for t in r.treatments:
-        core = core_of(t.text)
-        if not core:
+        phrase = treatment_words(t.text)
+        core = core_of(phrase)
+        how = "decided" if t.source == "heading" else "requested"
+        if core and not any(core <= (f.vocab | f.block_words) for f in facts.items) and not core <= all_vocab:
+            # (a phrase naming several items is fine: "a TENS unit and E-stim", "Blood tests (CBC and BMP)")
+            unknown = sorted(core - all_vocab)
+            yield emit("NOT_DISPUTED", "error", "explanation",
+                       f"names {t.text.strip()!r} as {how}, but {', '.join(unknown) or 'it'} is not a disputed item; "
+                       f"the letter decides: {names}",
+                       found=t.text.strip(), expected=names, explanation_span=(t.start, t.end))
             continue
-        if any(core <= (f.vocab | f.block_words) for f in facts.items):
-            continue
-        if core <= all_vocab:
-            continue  # a phrase naming several items ("a TENS unit and E-stim", "Blood tests (CBC and BMP)")
-        unknown = sorted(core - all_vocab)
-        yield emit("NOT_DISPUTED", "error", "explanation",
-                   f"names {t.text.strip()!r} as {'decided' if t.source == 'heading' else 'requested'}, but "
-                   f"{', '.join(unknown) or 'it'} is not a disputed item; the letter decides: {names}",
-                   found=t.text.strip(), expected=names, explanation_span=(t.start, t.end))
+        wrong = _wrong_body_part(phrase, facts)
+        if wrong is not None:
+            f, said, truth = wrong
+            yield emit("BODY_PART", "error", "explanation",
+                       f"names {t.text.strip()!r} as {how}, for the {said}; the letter's item is {f.name!r} ({truth})",
+                       found=t.text.strip(), expected=f.name, span=f.name_span, explanation_span=(t.start, t.end))
+
+
+def _wrong_body_part(phrase: str, facts: LetterFacts) -> tuple[ItemFact, str, str] | None:
+    """The item a treatment phrase names, when the phrase puts it on another body region or side than the
+    letter does ("lumbar fusion at L4-L5" for a cervical fusion, "left knee" for the right knee); else None.
+    Only an item whose name states the region (or side) is compared, and a phrase naming more than one
+    item is left alone."""
+    regions, sides = body_regions(phrase), body_sides(phrase)
+    if not regions and not sides:
+        return None
+    named = _named_items(phrase, facts.items)
+    if len(named) != 1:
+        return None
+    f = facts.items[named[0]]
+    if regions and f.regions and not regions & f.regions:
+        return f, "/".join(sorted(regions)), "/".join(sorted(f.regions))
+    if sides and f.sides and not sides & f.sides and not (regions and f.regions and regions != f.regions):
+        return f, "/".join(sorted(sides)) + " side", "/".join(sorted(f.sides)) + " side"
+    return None
 
 
 # -------------------------------------------------------------------------------------------- deadline
@@ -925,7 +1101,7 @@ def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     if ctx.explanation is None:
         return
     r, facts = _reading(ctx), ctx.facts
-    decided = {i for o in r.outcomes for i in o.items}
+    decided = {i for o in r.outcomes if not o.earlier for i in o.items}
     for f in facts.items:
         if f.index not in decided:
             yield emit("OUTCOME", "error", "explanation",

@@ -20,7 +20,8 @@ from ..letter import Letter
 from ..models import CaseRecord, Item
 from ..parse import find_age, find_dates, singular
 from .common import (
-    Count, _noun_key, core_of, core_words, distinctive, find_counts, limits, page_refs, sentences, treatment_vocab, word_set,
+    Count, _noun_key, body_regions, body_sides, core_of, core_words, distinctive, find_counts, frequencies, limits,
+    mapped_words, page_refs, sentences, treatment_vocab, word_set,
 )
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
@@ -79,6 +80,18 @@ class ItemFact:
     keys: set[str]  # words that point at this item in free text
     block_words: set[str]
     retrospective: bool
+    #: Amounts the letter states as asked for (the amount under review, the original request, the request
+    #: for authorization), per counted noun.
+    requested: dict[str, set[float]] = field(default_factory=dict)
+    #: Amounts the claims administrator (UR) already approved of a modified request, per counted noun.
+    ur_approved: dict[str, set[float]] = field(default_factory=dict)
+    #: UR approved part of the request (the IMR decided the rest, or the original request).
+    modified: bool = False
+    regions: frozenset[str] = frozenset()  # body regions the item's name states
+    sides: frozenset[str] = frozenset()  # left / right
+    #: Generic words of the name that no other item shares ("therapy" when one item is a therapy): they
+    #: point at this item in a sentence that names no item by its specific words.
+    weak_keys: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -211,6 +224,14 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     for c in find_counts(text, "en", skip=skip):
         for v in c.values:
             add(c.noun, v, letter.to_original(c.start, c.end))
+    for fq in frequencies(text, "en"):  # "2 times a week for 6 weeks", "2X4": 2 times, 6 weeks, 12 visits
+        sp = letter.to_original(fq.start, fq.end)
+        for v in fq.per:
+            add("time", v, sp)
+        for v in fq.duration:
+            add(fq.unit, v, sp)
+        for v in fq.totals:
+            add("visit", v, sp)
     for it in reference.items:
         if it.quantity is not None:
             sp = it.quantity.evidence.span if it.quantity.evidence else None
@@ -257,13 +278,86 @@ def _item_keys(name: str) -> set[str]:
             if not any(ch.isdigit() for ch in w) and (len(w) >= 3 or w in core)}
 
 
+#: Generic words that still say what kind of treatment an item is; when only one item is of that kind,
+#: the word points at it ("the other 6 therapy visits", "Why (therapy):").
+_WEAK_KEY_WORDS = frozenset(
+    "therapy test testing scan imaging medication medicine cream program procedure study surgery surgical stay "
+    "rental consult consultation evaluation exam lab labs machine device pill tablet patch unit".split()
+)
+#: The claims administrator (UR) approved part of a request.
+_UR_PART_RE = re.compile(
+    r"authori[sz]ed\s+by\s+the\s+claims\s+administrator|claims\s+administrator\s+(?:\w+\s+){0,2}?(?:authori[sz]ed|certified|approved|allowed|modified)"
+    r"|modified\s+(?:\w+\s+){0,5}?to\b|partial(?:ly)?\s+(?:certified|approved|authori[sz]ed|certification)|remaining\s+IMR\s+eligible"
+    r"|leaving\s+the\s+original\s+request", re.IGNORECASE)
+_UR_AMOUNT_RE = re.compile(r"authori[sz]ed|certified|approved|allowed|modified", re.IGNORECASE)
+#: A sentence that states what was asked for ("X was the original request", "The remaining IMR eligible
+#: portion of the original request, X is").
+_ASKED_SENT_RE = re.compile(r"was\s+the\s+original\s+request|remaining\s+(?:IMR\s+)?eligible|original\s+request\s*,|"
+                            r"^\s*the\s+original\s+request\b", re.IGNORECASE)
+#: Just before a number: it is the amount asked for ("partially approved a request for 9 sessions as 6").
+_ASKED_BEFORE_RE = re.compile(r"(?:request(?:ed|s)?|asked|ordered|sought)\s+(?:for\s+)?(?:an?\s+|the\s+)?(?:additional\s+)?(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+_REQUEST_SENT_RE = re.compile(r"request\s+for\b|request(?:ed|ing)\b|asked\s+for|\bRFA\b|\bordered\b|\bsought\b|prescrib|"
+                              r"original\s+request", re.IGNORECASE)
+
+
+def _amounts(text: str, into: dict[str, set[float]], ur: dict[str, set[float]] | None = None) -> None:
+    """Counted amounts of ``text`` (a frequency x duration phrase as its parts and its visit total). With
+    ``ur``, ``text`` is a UR sentence: an amount right after "a request for" goes to ``into``, the rest to ``ur``."""
+
+    def dest(start: int) -> dict[str, set[float]]:
+        if ur is None or _ASKED_BEFORE_RE.search(text[max(0, start - 40):start]):
+            return into
+        return ur
+
+    freqs = frequencies(text, "en")
+    for fq in freqs:
+        d = dest(fq.start)
+        d.setdefault("time", set()).update(float(v) for v in fq.per)
+        d.setdefault(fq.unit, set()).update(float(v) for v in fq.duration)
+        d.setdefault("visit", set()).update(float(v) for v in fq.totals)
+    for c in find_counts(text, "en"):
+        if any(fq.start <= c.start < fq.end for fq in freqs):
+            continue
+        dest(c.start).setdefault(c.noun, set()).update(float(v) for v in c.values)
+    for m in re.finditer(r"#\s?(\d{1,4})\b", text):
+        d = dest(m.start())
+        for noun in ("tablet", "capsule", "patch"):
+            d.setdefault(noun, set()).add(float(m.group(1)))
+
+
+def _is_ur_sentence(sent: str) -> bool:
+    return bool(_UR_PART_RE.search(sent) and _UR_AMOUNT_RE.search(sent) and not _ASKED_SENT_RE.search(sent))
+
+
+_SURGERY_NAME_RE = re.compile(
+    r"(?<![-\w])(?:surgery|surgical|arthroscop\w*|arthroplasty|fusion|laminectomy|discectomy|decompression|replacement|repair"
+    r"|reconstruction|debridement|acromioplasty|excision|(?<!myofascial\s)release|-?ectomy|-?otomy|-?plasty)\b", re.IGNORECASE)
+
+
+def _weak_keys(names: list[str]) -> list[set[str]]:
+    cands = []
+    for name in names:
+        ws = word_set(name)
+        surgery = {"surgery"} if _SURGERY_NAME_RE.search(name) else set()
+        cands.append({w for w in ws | surgery if w in _WEAK_KEY_WORDS})
+    out = []
+    for i, c in enumerate(cands):
+        others = set().union(*(cands[j] | word_set(names[j]) for j in range(len(names)) if j != i)) if len(names) > 1 else set()
+        out.append(c - others)
+    return out
+
+
 def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
     text = letter.text
     blocks = find_blocks(letter)
     out: list[ItemFact] = []
     use_blocks = len(blocks) == len(reference.items) and blocks
+    names = [it.treatment.value for it in reference.items]
+    weak = _weak_keys(names)
+    prev_end = 0
     for i, it in enumerate(reference.items):
         name = it.treatment.value
+        pre = ""
         if use_blocks:
             b = blocks[i]
             start, end = b.header[0], max(b.end, b.header[1])
@@ -272,12 +366,32 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
             rat = b.fields.get("rationale")
             rationale = (rat[0][0], rat[-1][1]) if rat else None
             header = text[b.header[0]:b.header[1]]
+            # "X was the original request." on a line (or page) of its own before the header.
+            lo = max(prev_end, start - 800)
+            pre = " ".join(text[s:e] for s, e in sentences(text, lo, start)
+                           if re.search(r"original\s+request|authori[sz]ed\s+by", text[s:e], re.I))
+            prev_end = end
         else:
             start, end = 0, len(text)
             gl = ca = ""
             rationale = None
             header = name
         block_text = text[start:end]
+        requested: dict[str, set[float]] = {}
+        ur: dict[str, set[float]] = {}
+        if it.quantity is not None:
+            unit = it.unit.value if it.unit else None
+            noun = _noun_key(singular(unit.split()[-1]), "en") if unit else "visit"
+            if noun:
+                requested.setdefault(noun, set()).add(float(it.quantity.value))
+        head_text = f"{pre} {header}"
+        for s, e in sentences(head_text):
+            # "X was authorized by the Claims Administrator" (UR's part) vs "X was the original request" and
+            # "The remaining IMR eligible portion of the original request, X is" (what was asked for).
+            sent = head_text[s:e]
+            _amounts(sent, requested, ur if _is_ur_sentence(sent) else None)
+        modified = bool(_UR_PART_RE.search(head_text))
+        regions = body_regions(name) or body_regions(header)
         out.append(
             ItemFact(
                 index=i,
@@ -295,9 +409,48 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
                 keys=_item_keys(name),
                 block_words=word_set(block_text),
                 retrospective=bool(re.search(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", name, re.I)),
+                requested=requested,
+                ur_approved=ur,
+                modified=modified,
+                regions=regions,
+                sides=body_sides(name) or body_sides(header),
+                weak_keys=weak[i],
             )
         )
+    _summary_requests(letter, out)
     return out
+
+
+def _summary_requests(letter: Letter, items: list[ItemFact]) -> None:
+    """Amounts the letter's story says were asked for ("The request for authorization dated 09/21/2015
+    asked for physical therapy twice weekly for six weeks") or that UR approved of a modified request
+    ("the claims administrator modified the therapy request to 6 visits"), credited to the items the
+    sentence (or its clause) names."""
+    if not items:
+        return
+    text = letter.text
+    blocks = [f.block for f in items if f.block != (0, len(text))]
+    for s, e in sentences(text):
+        if any(bs <= s < be for bs, be in blocks):
+            continue
+        if not _REQUEST_SENT_RE.search(text, s, e) and not _UR_PART_RE.search(text, s, e):
+            continue
+        sent = text[s:e]
+        named = _named(sent, items)
+        if not named and len(items) == 1:
+            named = items
+        clauses = re.split(r",|;|\band\b", sent) if len(named) > 1 else [sent]
+        for f in named:
+            part = next((c for c in clauses if f in _named(c, items)), sent)
+            if _is_ur_sentence(part) and f.modified:
+                _amounts(part, f.requested, f.ur_approved)
+            elif _REQUEST_SENT_RE.search(part) or _REQUEST_SENT_RE.search(sent) and len(named) == 1:
+                _amounts(part, f.requested)
+
+
+def _named(text: str, items: list[ItemFact]) -> list[ItemFact]:
+    ws = mapped_words(text)
+    return [f for f in items if f.keys & ws] or [f for f in items if f.weak_keys & ws]
 
 
 # ----------------------------------------------------------------------------------------------- cache
