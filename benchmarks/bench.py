@@ -55,7 +55,10 @@ def corpus(include_shared: bool = True) -> list[Path]:
 
 
 def in_process(files: list[Path], repeat: int, profile: bool) -> dict[str, Any]:
-    sys.path.insert(0, str(REPO))
+    import importlib.util
+
+    if importlib.util.find_spec("imrassist") is None:  # not installed: use this checkout
+        sys.path.insert(0, str(REPO))
     from imrassist.checks import check
     from imrassist.explain import explain, summarize
     from imrassist.extract import extract
