@@ -212,6 +212,10 @@ def process_one(kind: str, source: str, opts: dict[str, Any], data: bytes | None
                       "(raise --timeout to allow more)", started)
     except ImrassistError as exc:
         return _error(source, "error", f"{source}: {' '.join(str(exc).split())}", started)
+    except OSError as exc:  # reading is InputError already: this is an output that could not be written
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return _error(source, "write_failed", f"{source}: cannot write output{where} "
+                      f"({exc.strerror or type(exc).__name__})", started)
     except MemoryError:
         return _error(source, "memory", f"{source}: out of memory while processing this letter", started)
     except Exception as exc:  # noqa: BLE001 - one bad letter must never end the batch
@@ -640,7 +644,11 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
         inputs = [s for s in inputs if s not in done]
         skipped = before - len(inputs)
     if out_dir:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        try:
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImrassistError(f"--out {out_dir}: cannot use it as the output folder "
+                                 f"({exc.strerror or type(exc).__name__})") from None
 
     # stdin is read once, here: workers cannot read the parent's stdin.
     stdin_data: bytes | None = None
@@ -667,13 +675,17 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
                                                record_text=record_text))
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    sink = _JsonlSink(jsonl) if jsonl else None
+    try:
+        sink = _JsonlSink(jsonl) if jsonl else None
+    except OSError as exc:
+        raise ImrassistError(f"--jsonl {jsonl}: cannot append to it ({exc.strerror or type(exc).__name__})") from None
     previous_term = None
     if threading.current_thread() is threading.main_thread():
         # A batch system's SIGTERM stops the run like Ctrl-C: workers ended, summary printed, exit 130.
         previous_term = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     progress: _Progress | None = None
     interrupted = False
+    write_error = ""
     results = iter(())  # type: Iterator[dict[str, Any]]
     try:
         if parallel and not threads:
@@ -687,6 +699,8 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
             index = res.pop("_index", None)
             line = res.pop("_line", None)
             res = {"kind": kind, **res}
+            if sink:  # first, so that a letter is counted only once its line is safe
+                sink.write_line(line) if line is not None else sink.write(res)
             if res.get("ok"):
                 counts["ok"] += 1
                 if res.get("errors"):
@@ -698,13 +712,14 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
                 counts["failed"] += 1
                 reasons[res["error"].get("reason", "error")] += 1
                 progress.say(f"imrassist: {res['error']['message']}")
-            if sink:
-                sink.write_line(line) if line is not None else sink.write(res)
             if to_stdout and index is not None:
                 printer.put(index, res if res.get("ok") else None)
             progress.advance()
     except KeyboardInterrupt:
         interrupted = True
+    except OSError as exc:  # the JSONL file failed (disk full, ...) or no worker could start: stop, saying why
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        write_error = f"{exc.strerror or type(exc).__name__}{where}"
     finally:
         close = getattr(results, "close", None)
         if close:
@@ -717,6 +732,9 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
             signal.signal(signal.SIGTERM, previous_term)
 
     total = counts["ok"] + counts["failed"]
+    if write_error:
+        raise ImrassistError(f"batch stopped after {total} of {len(tasks)} letter(s): {write_error}"
+                             + (f"; rerun with --resume --jsonl {jsonl}" if jsonl else ""))
     where = [f"outputs in {out_dir}" if out_dir else "", f"results in {jsonl}" if jsonl else ""]
     where_text = "; " + ", ".join(x for x in where if x) if any(where) else ""
     if interrupted:

@@ -419,3 +419,59 @@ def test_even_if_every_letter_kills_its_worker_the_batch_ends(monkeypatch: pytes
     got = rows(jl)
     assert sorted(r["source"] for r in got) == sorted(map(str, GOOD))
     assert {r["error"]["reason"] for r in got} == {"crash"}
+
+
+def test_unusable_out_or_jsonl_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert main(["extract", str(GOOD[0]), "--out", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--out" in err and "Traceback" not in err
+    assert main(["extract", str(GOOD[0]), "--jsonl", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--jsonl" in err and "Is a directory" in err
+
+
+def test_an_output_that_cannot_be_written_is_that_letters_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    real = batch.atomic_write
+
+    def full(path: Path, data: Any) -> None:
+        if "syn-07" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(batch, "atomic_write", full)
+    jl = tmp_path / "r.jsonl"
+    code = main(["extract", str(GOOD[0]), str(GOOD[1]), "--out", str(tmp_path / "o"), "--jsonl", str(jl)])
+    capsys.readouterr()
+    assert code == 2
+    by = {r["source"]: r for r in rows(jl)}
+    assert by[str(GOOD[0])]["ok"]
+    assert by[str(GOOD[1])]["error"]["reason"] == "write_failed"
+    assert "No space left on device" in by[str(GOOD[1])]["error"]["message"]
+
+
+def test_jsonl_that_fills_up_stops_the_batch_with_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    calls = {"n": 0}
+    real = batch._JsonlSink.write_line
+
+    def write_line(self: Any, line: str) -> None:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, line)
+
+    monkeypatch.setattr(batch._JsonlSink, "write_line", write_line)
+    jl = tmp_path / "r.jsonl"
+    code = main(["extract", *map(str, GOOD), "--jsonl", str(jl), "--jobs", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert "batch stopped after 1 of 4 letter(s): No space left on device; rerun with --resume" in err
+    assert len(rows(jl)) == 1
