@@ -727,7 +727,10 @@ def run_batch(kind: str, inputs: list[str], args: Any, *, settings: object | Non
         if progress is not None:
             progress.stop()
         if sink:
-            sink.close()
+            try:
+                sink.close()
+            except OSError as exc:  # the final fsync of a full disk
+                write_error = write_error or (exc.strerror or type(exc).__name__)
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
 
