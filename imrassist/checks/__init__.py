@@ -11,6 +11,11 @@ The one entry point::
   checked against what the LETTER says: the ``reference`` record, i.e. the rules extractor's reading of the
   same letter. When ``reference`` is None it is extracted here (and cached per letter), never taken from a
   possibly wrong ``record``.
+* ``explanation_kind``: ``"worker"`` (the default: the plain-language explanation for the injured worker)
+  or ``"summary"`` (the reviewer summary, ``imrassist.explain.summarize``: terse Markdown with item
+  headings ``## 1. X — OVERTURNED``, tallies and quotes; checked for dates, counts, pages, decisions,
+  treatments and guidelines, but not for the worker-only elements: appeal right, next steps, reading
+  grade). ``"auto"`` takes a text shaped like the reviewer summary as one.
 * With neither record nor explanation: the letter itself and the record extracted from it are checked.
   When a record is given, the letter's own consistency is checked too; an explanation alone is checked
   only as an explanation.
@@ -96,6 +101,7 @@ def check(
     targets: Iterable[str] | None = None,
     registry: Registry | None = None,
     strict: bool = False,
+    explanation_kind: str = "worker",
 ) -> FindingsReport:
     """Check ``record`` and/or ``explanation`` against ``letter`` (see the module docstring).
 
@@ -120,10 +126,28 @@ def check(
         from .common import detect_lang
 
         lang = detect_lang(explanation)
+    kind = explanation_kind or "worker"
+    if kind not in EXPLANATION_KINDS:
+        raise ValueError(f"explanation_kind must be one of {', '.join(EXPLANATION_KINDS)}, not {explanation_kind!r}")
+    if kind == "auto":
+        kind = "summary" if explanation is not None and looks_like_summary(explanation) else "worker"
     ctx = CheckContext(letter=letter, reference=reference, record=record, explanation=explanation,
-                       lang=lang if lang in ("en", "es") else "en")
+                       lang=lang if lang in ("en", "es") else "en", explanation_kind=kind)
     findings = reg.run(ctx, wanted, strict=strict)
     return FindingsReport.build(letter.source, finalize(findings))
+
+
+EXPLANATION_KINDS = ("worker", "summary", "auto")
+_SUMMARY_SHAPE = (r"(?m)^#\s+IMR\s+summary\b", r"(?m)^\s*#{1,6}\s+\d{1,3}\.\s+.+\s[—–-]\s+(?:OVERTURNED|UPHELD)\s*$",
+                  r"\*\*(?:DOI|UR|IMR|Items):\*\*")
+
+
+def looks_like_summary(text: str) -> bool:
+    """Whether ``text`` is shaped like the reviewer summary (its title, item headings ending in
+    OVERTURNED/UPHELD, or its labelled header lines): at least two of the three."""
+    import re
+
+    return sum(1 for p in _SUMMARY_SHAPE if re.search(p, text)) >= 2
 
 
 def list_checks() -> list[Check]:
@@ -132,5 +156,5 @@ def list_checks() -> list[Check]:
     return REGISTRY.checks()
 
 
-__all__ = ["check", "list_checks", "reference_record", "finalize", "register", "add_check", "Check", "CheckContext",
+__all__ = ["check", "list_checks", "looks_like_summary", "EXPLANATION_KINDS", "reference_record", "finalize", "register", "add_check", "Check", "CheckContext",
            "Registry", "REGISTRY"]

@@ -66,7 +66,7 @@ from .common import (
     spanish_age,
     strip_markdown,
 )
-from .facts import ItemFact, LetterFacts
+from .facts import ItemFact, LetterFacts, squash_text
 from .registry import CheckContext, register
 
 APPEAL_DAYS = 30  # Labor Code 4610.6(h), 8 CCR 9792.10.7(c): petition to the WCAB within 30 days of mailing
@@ -98,6 +98,12 @@ _CUES = {
     },
 }
 _CUE_RES = {lang: re.compile("|".join(f"(?P<{k}>{v})" for k, v in cues.items()), re.IGNORECASE) for lang, cues in _CUES.items()}
+#: The reviewer summary's labels: "DOI: 11/06/2016", "IMR: received 01/03/2017, assigned ..., determination ...".
+_SUMMARY_CUES = {**_CUES["en"],
+                 "injury": _CUES["en"]["injury"] + r"|\bDOI\b",
+                 "application_received": _CUES["en"]["application_received"] + r"|\breceived\b",
+                 "determination": _CUES["en"]["determination"] + r"|\bdetermination\b"}
+_CUE_RES["summary"] = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _SUMMARY_CUES.items()), re.IGNORECASE)
 _ROLE_WORDS = {"injury": "date of injury", "ur_decision": "utilization review date", "service": "service date",
                "determination": "decision date", "application_received": "application date", "assigned": "assignment date"}
 
@@ -131,7 +137,7 @@ _UR_SENT_RE = {
                      r"|administrador\s+de\s+reclamos\s+(?:\w+\s+){0,2}?(?:aprob[oó]|neg[oó]|dijo|modific[oó]|autoriz[oó]|rechaz[oó])", re.I),
 }
 _REQUEST_RE = {
-    "en": re.compile(r"\b(?:asked(?:,[^,]{0,40},)?\s+(?:for|to\s+(?:approve|cover|authori[sz]e))(?:\s+(?:approval|authori[sz]ation)\s+(?:of|for))?|requested|request(?:ed)?\s+for|wanted\s+you\s+to\s+(?:have|get))\s+", re.I),
+    "en": re.compile(r"\b(?:asked(?:,[^,]{0,40},)?\s+(?:for|to\s+(?:approve|cover|authori[sz]e))(?:\s+(?:approval|authori[sz]ation)\s+(?:of|for))?|requested\s*:?|request(?:ed)?\s+for|wanted\s+you\s+to\s+(?:have|get))\s+", re.I),
     "es": re.compile(r"\b(?:pidi[oó](?:,[^,]{0,40},)?(?:\s+(?:la\s+)?(?:aprobaci[oó]n|autorizaci[oó]n)\s+(?:de|para))?|solicit[oó](?:\s+(?:la\s+)?(?:aprobaci[oó]n|autorizaci[oó]n)\s+(?:de|para))?)\s+", re.I),
 }
 _PLURAL_RE = {
@@ -270,6 +276,10 @@ class Outcome:
     #: denied at first". An earlier denial is true of every disputed item; an earlier approval is true of
     #: the part of a modified request that UR approved.
     earlier: bool = False
+    #: A statement of the rationale's conclusion ("Rationale (not medically necessary):" in the reviewer
+    #: summary): checked against what the rationale concludes, which a self-contradicting letter may not
+    #: match with its decision line.
+    conclusion: bool = False
 
 
 @dataclass
@@ -303,6 +313,10 @@ class Reading:
     outcomes: list[Outcome]
     treatments: list[TreatmentPhrase]
     mentions: dict[int, set[int]]  # sentence -> items it names
+    kind: str = "worker"  # "worker" or "summary"
+    tallies: list[tuple[str, int, int, int]] = field(default_factory=list)  # (what, n, start, end): "5 overturned"
+    quotes: list[tuple[int, int, bool]] = field(default_factory=list)  # (start, end, in the letter)
+    about: dict[int, list[int]] = field(default_factory=dict)  # sentence -> items it is about (named or context)
 
     def sent_of(self, pos: int) -> int:
         return _sent_at(self.sents, pos)
@@ -583,7 +597,7 @@ def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[Treatm
 
 def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int, list[Outcome]],
                   mentions: dict[int, set[int]], hits: dict[int, dict[int, set[str]]],
-                  heading_best: dict[int, list[int]], items: list[ItemFact], lang: str) -> None:
+                  heading_best: dict[int, list[int]], items: list[ItemFact], lang: str) -> dict[int, list[int]]:
     """Set which items each outcome is about: the item of an "X: outcome" line, the items listed under a
     "These are approved:" line, the items its clause or sentence names, all items for "both"/"all", else
     the items last spoken of."""
@@ -595,6 +609,7 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
         bullet.append(bool(_BULLET_RE.match(raw, ls)))
     context: list[int] = []
     consumed: set[int] = set()
+    about: dict[int, list[int]] = {}
     all_items = [f.index for f in items]
     same_decision = len({f.decision for f in items}) == 1
     for si, sn in enumerate(sents):
@@ -617,6 +632,7 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
                 for o in outs:
                     o.items = group
                 context = group
+                about[si] = group
                 continue
         if si in consumed and not outs:
             continue
@@ -645,8 +661,10 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
             clause_items = _clause_items(text, sn, outs, mentions[si], items)
         for o in outs:
             o.items = clause_items.get(id(o)) or list(target)
+        about[si] = list(target)
         if target and si not in consumed and (si in heading_best or mentions.get(si)):
             context = list(target)
+    return about
 
 
 _OUTCOME_WORDS = re.compile(
@@ -662,10 +680,94 @@ def _blank_outcome_words(stext: str, offset: int, found: list[tuple[bool, int, i
     return "".join(chars)
 
 
-def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
-    """Everything the checks verify in an explanation, with offsets into ``raw``."""
+# ------------------------------------------------------------------------------ the reviewer summary
+
+#: "## 3. Pre-operative medical clearance — OVERTURNED" (the item headings of ``imrassist summarize``).
+_SUMMARY_HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+(?P<num>\d{1,3}[.)][ \t]+)?(?P<x>\S.*?)[ \t]+[—–-]{1,2}[ \t]+"
+                              r"(?P<dec>overturned|upheld|approved|denied|still\s+denied|not\s+approved)[ \t]*$", re.I)
+_TALLY_RE = re.compile(r"\b(?P<n>\d{1,3})\s+(?P<what>overturned|upheld)\b", re.I)
+_ITEMS_TOTAL_RE = re.compile(r"\bItems?\s*:\s*(?P<n>\d{1,3})\b", re.I)
+_CONCLUSION_RE = re.compile(r"\brationale\s*\(\s*(?P<neg>not\s+)?medically\s+necessary\s*\)"
+                            r"|\brationale\s+conclude[sd]?\s+(?P<neg2>not\s+)?medically\s+necessary", re.I)
+_QUOTE_RE = re.compile(r"\"(?P<a>[^\"\n]{6,})\"|“(?P<b>[^”\n]{6,})”")
+_WIDE_QUOTE_RE = re.compile(r"\"(?P<a>[^\n]{6,})\"|“(?P<b>[^\n]{6,})”")
+
+
+def _in_letter(quote: str, facts: LetterFacts) -> bool:
+    key = squash_text(quote.replace("\\", ""))
+    return bool(key) and key in facts.squashed
+
+
+_SUMMARY_LABELS = {"patient", "doi", "ur", "imr", "reviewer", "items", "requested", "ur modification", "imr guidelines",
+                   "ca guidelines", "limit quoted", "note", "dos", "decision", "determination", "guidelines", "citation",
+                   "citations", "rationale", "conclusion", "case", "summary"}
+
+
+@dataclass
+class _SummaryView:
+    text: str
+    lines: dict[int, tuple[int, int, int]]  # heading line start -> (x start, x end, decision start)
+    tallies: list[tuple[str, int, int, int]]
+    conclusions: list[tuple[bool, int, int]]
+    quotes: list[tuple[int, int, bool]]
+
+
+def _summary_view(raw: str, text: str, facts: LetterFacts) -> _SummaryView:
+    """The reviewer summary as the reader sees it: quotes the letter contains blanked (the letter's own
+    words, already grounded), the item headings as item lines, the tallies ("(5 overturned, 4 upheld)") and
+    the rationale conclusions ("Rationale (not medically necessary):") taken out as claims of their own."""
+    chars = list(text)
+
+    def blank(a: int, b: int) -> None:
+        for i in range(a, b):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    quotes = []
+    for lm in re.finditer(r"[^\n]+", text):
+        # A quote of the letter may hold quotes of its own ("As such, the requested "EKG" is not ..."):
+        # the widest quote of the line first, then the quotes one by one.
+        wide = _WIDE_QUOTE_RE.search(lm.group(0))
+        spans = [wide] if wide else []
+        if wide and not _in_letter(wide.group("a") or wide.group("b") or "", facts):
+            spans = list(_QUOTE_RE.finditer(lm.group(0)))
+        for m in spans:
+            a, b = lm.start() + m.start(), lm.start() + m.end()
+            inside = _in_letter(m.group("a") or m.group("b") or "", facts)
+            quotes.append((a, b, inside))
+            if inside:
+                blank(a, b)
+    lines: dict[int, tuple[int, int, int]] = {}
+    for m in _SUMMARY_HEADING.finditer(raw):
+        if m.group("num"):
+            blank(m.start("num"), m.end("num"))
+        lines[m.start()] = (m.start("x"), m.end("x"), m.start("dec"))
+    tallies = []
+    for m in _TALLY_RE.finditer(text):
+        tallies.append((m.group("what").lower(), int(m.group("n")), m.start(), m.end()))
+        blank(m.start(), m.end())
+    for m in _ITEMS_TOTAL_RE.finditer(text):
+        tallies.append(("items", int(m.group("n")), m.start("n"), m.end("n")))
+    conclusions = []
+    for m in _CONCLUSION_RE.finditer(text):
+        conclusions.append((not (m.group("neg") or m.group("neg2")), m.start(), m.end()))
+        blank(m.start(), m.end())
+    return _SummaryView("".join(chars), lines, tallies, conclusions, quotes)
+
+
+def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worker") -> Reading:
+    """Everything the checks verify in an explanation, with offsets into ``raw``. ``kind="summary"``
+    reads the reviewer summary (see :func:`_summary_view`)."""
     text = strip_markdown(raw)
+    summary = None
+    if kind == "summary":
+        summary = _summary_view(raw, text, facts)
+        text = summary.text
     sents = _sentences(text, raw)
+    if summary is not None:
+        for sn in sents:  # an item heading is an item line, not a section title
+            if sn.heading and raw.rfind("\n", 0, sn.start) + 1 in summary.lines:
+                sn.heading = False
     dates = find_dates(text, dmy=lang == "es")
     pages = page_refs(text)
     case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
@@ -707,13 +809,17 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
         # about the hospital stay).
         hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items)
         mentions[si] = set(hits[si])
-        m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
-        if m and fold(m.group("x")).strip(" .*") not in _LABEL_WORDS and _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
-            treatments.append(TreatmentPhrase(m.group("x"), sn.start + m.start("x"), sn.start + m.end("x"), si, "heading"))
-            best = _named_items(m.group("x"), items)
-            if best or core_of(treatment_words(m.group("x"))):
+        line = _item_line(text, raw, sn, summary, lang)
+        if line is not None:
+            xs, xe, rs = line
+            if summary is not None and raw.rfind("\n", 0, sn.start) + 1 in summary.lines:
+                found = _outcomes_in(text, rs, sn.end, lang, facts)  # only the decision word of a heading
+            x = text[xs:xe]
+            treatments.append(TreatmentPhrase(x, xs, xe, si, "heading"))
+            best = _named_items(x, items)
+            if best or core_of(treatment_words(x)):
                 heading_best[si] = best  # an item line (or a treatment that is no item: reported as such)
-            elif not _outcomes_in(text, sn.start + m.start("x"), sn.start + m.end("x"), lang) and len(items) > 1:
+            elif not _outcomes_in(text, xs, xe, lang) and len(items) > 1:
                 # "Your other request: approved." names no item: about none in particular (not the item
                 # spoken of before, nor the closest spelling). "So the expert said yes: ..." is a sentence
                 # with a colon, not an item line.
@@ -731,13 +837,54 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts) -> Reading:
             o = Outcome(approved, a, b, si, strength, text=text[a:b], earlier=earlier)
             outcomes.append(o)
             per_sent.setdefault(si, []).append(o)
+    if summary is not None:
+        for approved, a, b in summary.conclusions:
+            # (the label itself is blanked: the sentence of its line holds it)
+            ls, le = text.rfind("\n", 0, a) + 1, (text.find("\n", b) + 1 or len(text) + 1) - 1
+            si = next((i for i, sn in enumerate(sents) if ls <= sn.start < le or sn.start <= a < sn.end), -1)
+            if si >= 0:
+                o = Outcome(approved, a, b, si, 2, text=raw[a:b], conclusion=True)
+                outcomes.append(o)
+                per_sent.setdefault(si, []).append(o)
+        outcomes.sort(key=lambda o: o.start)
 
-    _assign_items(text, raw, sents, per_sent, mentions, hits, heading_best, items, lang)
-    return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions)
+    about = _assign_items(text, raw, sents, per_sent, mentions, hits, heading_best, items, lang)
+    if summary is not None:
+        # Under an item heading, a rationale conclusion is about that heading's item.
+        heads = [si for si, sn in enumerate(sents) if raw.rfind("\n", 0, sn.start) + 1 in summary.lines]
+        for o in outcomes:
+            if o.conclusion:
+                h = max((si for si in heads if si <= o.sent), default=None)
+                if h is not None:
+                    o.items = list(heading_best.get(h) or about.get(h) or [])
+    return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions,
+                   kind="summary" if summary is not None else "worker",
+                   tallies=summary.tallies if summary is not None else [],
+                   quotes=summary.quotes if summary is not None else [], about=about)
+
+
+def _item_line(text: str, raw: str, sn: Sentence, summary: _SummaryView | None, lang: str) -> tuple[int, int, int] | None:
+    """(start, end) of X and the start of the outcome of an "X: outcome" line (or a summary heading
+    "## 1. X — OVERTURNED"), or None."""
+    if summary is not None:
+        hit = summary.lines.get(raw.rfind("\n", 0, sn.start) + 1)
+        if hit is not None:
+            return hit
+    stext = text[sn.start:sn.end]
+    m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
+    if not m:
+        return None
+    label = fold(m.group("x")).strip(" .*")
+    if label in _LABEL_WORDS or summary is not None and (label in _SUMMARY_LABELS or label.split(" (")[0] in _SUMMARY_LABELS):
+        return None
+    if not _outcomes_in(text, sn.start + m.start("rest"), sn.end, lang):
+        return None
+    return sn.start + m.start("x"), sn.start + m.end("x"), sn.start + m.start("rest")
 
 
 def _reading(ctx: CheckContext) -> Reading:
-    return ctx.memo("explanation.reading", lambda: read_explanation(ctx.explanation or "", ctx.lang, ctx.facts))
+    return ctx.memo("explanation.reading", lambda: read_explanation(ctx.explanation or "", ctx.lang, ctx.facts,
+                                                                    getattr(ctx, "explanation_kind", "worker")))
 
 
 def _fmt_num(v: float) -> str:
@@ -753,7 +900,7 @@ def _claimed_role(r: Reading, start: int, end: int) -> str | None:
         return None
     sn = r.sents[si]
     best: tuple[int, str] | None = None
-    for m in _CUE_RES[r.lang].finditer(r.text, sn.start, sn.end):
+    for m in _CUE_RES["summary" if r.kind == "summary" else r.lang].finditer(r.text, sn.start, sn.end):
         gap = start - m.end() if start >= m.end() else m.start() - end
         gap = max(gap, 0)
         if gap > 70:
@@ -820,6 +967,8 @@ def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[flo
     if not _REQUEST_RE[r.lang].search(stext) and not re.search(r"\b(?:should\s+get|agreed.*get|debe\s+recibir)\b", stext, re.I):
         return None
     named = r.mentions.get(si, set())
+    if not named and r.kind == "summary":
+        named = set(r.about.get(si, ()))  # "- Requested: 6 visits" under its item's heading
     found: tuple[set[float], float, ItemFact] | None = None
     accepted_all: set[float] = set()
     for f in facts.items:
@@ -930,6 +1079,9 @@ def check_decisions(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     for o in r.outcomes:
         if o.earlier and (not o.approved or all(facts.items[i].modified for i in o.items)):
             continue  # said of the first review: UR denied every disputed item, and approved part of a modified one
+        if o.conclusion:
+            yield from _check_conclusion(o, facts, emit)
+            continue
         for i in o.items:
             f = facts.items[i]
             want = f.decision == "overturned"
@@ -940,6 +1092,67 @@ def check_decisions(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
                            f"says {o.text!r} ({said}) about {f.name!r}; the letter's decision is {truth}",
                            found=said, expected="approved" if want else "still denied", span=f.decision_span,
                            explanation_span=(o.start, o.end))
+
+
+def _check_conclusion(o: Outcome, facts: LetterFacts, emit):  # type: ignore[no-untyped-def]
+    """"Rationale (not medically necessary)": what the item's rationale concludes (its decision when the
+    letter states no conclusion)."""
+    for i in o.items:
+        f = facts.items[i]
+        mn = f.item.medically_necessary if f.item is not None else None
+        truth = mn.value if mn is not None else f.decision == "overturned"
+        if o.approved != truth:
+            said = "medically necessary" if o.approved else "not medically necessary"
+            want = "medically necessary" if truth else "not medically necessary"
+            yield emit("CONCLUSION", "error", "explanation",
+                       f"says the rationale for {f.name!r} concludes {said}; the letter's rationale concludes {want}",
+                       found=said, expected=want,
+                       span=mn.evidence.span if mn is not None and mn.evidence is not None else f.decision_span,
+                       explanation_span=(o.start, o.end))
+
+
+@register(
+    "explanation.tally", code="EXPLANATION_TALLY", kind="decision", targets=("explanation",),
+    severity="error: a tally of outcomes (\"Items: 9 (5 overturned, 4 upheld)\", reviewer summary) that differs "
+             "from the letter's decisions (kind count for the number of items)",
+)
+def check_tallies(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """The summary's counts of items, overturned and upheld are the letter's."""
+    if ctx.explanation is None:
+        return
+    r, facts = _reading(ctx), ctx.facts
+    if not facts.items:
+        return
+    truth = {"items": len(facts.items), "overturned": sum(f.decision == "overturned" for f in facts.items),
+             "upheld": sum(f.decision == "upheld" for f in facts.items)}
+    for what, n, s, e in r.tallies:
+        if n == truth[what]:
+            continue
+        if what == "items":
+            yield emit("ITEMS", "error", "explanation",
+                       f"says {n} items; the letter decides {truth['items']}", found=n, expected=truth["items"],
+                       explanation_span=(s, e))
+        else:
+            yield emit("OUTCOMES", "error", "explanation",
+                       f"says {n} {what}; the letter has {truth[what]} {what}", found=n, expected=truth[what],
+                       explanation_span=(s, e))
+
+
+@register(
+    "explanation.quote", code="EXPLANATION_QUOTE", kind="grounding", targets=("explanation",),
+    severity="warning: (reviewer summary) a quotation the letter does not contain (line breaks, hyphenation "
+             "and page footers aside)",
+)
+def check_quotes(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
+    """What the reviewer summary quotes is in the letter."""
+    if ctx.explanation is None:
+        return
+    r = _reading(ctx)
+    for s, e, inside in r.quotes:
+        if not inside:
+            yield emit("NOT_IN_LETTER", "warning", "explanation",
+                       f"quotes {r.raw[s:e][:120]!r}, which the letter does not contain", found=r.raw[s:e][:200],
+                       explanation_span=(s, e))
 
 
 # ------------------------------------------------------------------------------------------- treatment
@@ -1101,12 +1314,14 @@ def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     if ctx.explanation is None:
         return
     r, facts = _reading(ctx), ctx.facts
-    decided = {i for o in r.outcomes if not o.earlier for i in o.items}
+    decided = {i for o in r.outcomes if not o.earlier and not o.conclusion for i in o.items}
     for f in facts.items:
         if f.index not in decided:
             yield emit("OUTCOME", "error", "explanation",
                        f"does not say what was decided for {f.name!r} ({'approved' if f.decision == 'overturned' else 'still denied'})",
                        expected=f.decision, span=f.decision_span)
+    if r.kind == "summary":
+        return  # what happens next and the appeal right are the worker's, not the reviewer summary's
     if not _NEXT_RE[r.lang].search(r.text):
         yield emit("NEXT_STEP", "warning", "explanation", "does not say what happens next")
     wcab = _WCAB_RE[r.lang].search(r.text)
@@ -1130,8 +1345,8 @@ def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
 def check_readability(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     """The reading level is at most grade 6 (measured as :mod:`imrassist.explain.readability` measures it,
     so the check and the explainer's own grade agree; one lock guards textstat's global language)."""
-    if not ctx.explanation or len(ctx.explanation.split()) < 5:
-        return
+    if not ctx.explanation or len(ctx.explanation.split()) < 5 or getattr(ctx, "explanation_kind", "worker") == "summary":
+        return  # the reviewer summary is the clinical register: no reading-grade target
     from ..explain.readability import measure
 
     m = measure(ctx.explanation, ctx.lang)

@@ -14,13 +14,14 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
 from ..parse import find_age, find_dates, singular
 from .common import (
-    Count, _noun_key, body_regions, body_sides, core_of, core_words, distinctive, find_counts, frequencies, limits,
+    Count, _noun_key, body_regions, body_sides, core_of, core_words, distinctive, find_counts, fold, frequencies, limits,
     mapped_words, page_refs, sentences, treatment_vocab, word_set,
 )
 
@@ -137,6 +138,18 @@ class LetterFacts:
 
     def rationale_text(self, item: ItemFact) -> str:
         return self.letter.text[item.rationale[0]:item.rationale[1]] if item.rationale else ""
+
+    @cached_property
+    def squashed(self) -> str:
+        """The letter's letters and digits only, lower case (to find a quote whatever its line breaks,
+        hyphenation or spacing)."""
+        text = squash_text(self.letter.text)
+        orig = squash_text(self.letter.original) if self.letter.original else ""
+        return text if orig == text else f"{text}\n{orig}"  # a quote may keep a page footer it spans
+
+
+def squash_text(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", fold(text))
 
 
 # ----------------------------------------------------------------------------------------------- build

@@ -56,6 +56,10 @@ class CheckContext:
     record: CaseRecord | None = None
     explanation: str | None = None
     lang: str = "en"
+    #: What the explanation is: ``"worker"`` (the plain-language letter for the injured worker: every
+    #: element DESIGN.md asks of it) or ``"summary"`` (the terse reviewer summary: checked for its facts,
+    #: not for the worker-only elements: appeal right, next steps, reading grade).
+    explanation_kind: str = "worker"
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:

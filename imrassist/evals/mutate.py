@@ -351,6 +351,7 @@ class _ExplCtx:
     lang: str
     facts: LetterFacts
     _reading: Any = None
+    kind: str = "worker"
 
     @property
     def reading(self) -> Any:
@@ -358,7 +359,7 @@ class _ExplCtx:
         if self._reading is None:
             from ..checks.explanation import read_explanation
 
-            self._reading = read_explanation(self.text, self.lang, self.facts)
+            self._reading = read_explanation(self.text, self.lang, self.facts, self.kind)
         return self._reading
 
 
@@ -631,6 +632,91 @@ def explanation_mutants(text: str, letter: Letter, *, reference: CaseRecord | No
     return out
 
 
+# ==================================================================================== reviewer summary
+# The reviewer summary (``imrassist.explain.summarize``; checked with ``explanation_kind="summary"``):
+# terse Markdown, "## 1. X — OVERTURNED" item headings, "(5 overturned, 4 upheld)", "Rationale (...)".
+
+_SUMMARY_HEADING = re.compile(r"(?m)^(?P<lead>[ \t]*#{1,6}[ \t]+(?:\d{1,3}[.)][ \t]+)?)(?P<x>\S.*?)[ \t]+[—–-]{1,2}[ \t]+"
+                              r"(?P<dec>OVERTURNED|UPHELD)[ \t]*$")
+
+
+def _s_decision_flip(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
+    heads = list(_SUMMARY_HEADING.finditer(c.text))
+    if not heads:
+        return None
+    m = rng.choice(heads)
+    new = "UPHELD" if m.group("dec") == "OVERTURNED" else "OVERTURNED"
+    return _replace(c.text, m.start("dec"), m.end("dec"), new), f"heading {m.group('dec')} -> {new}"
+
+
+def _s_tally_change(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
+    tallies = list(re.finditer(r"\((?P<o>\d+) overturned, (?P<u>\d+) upheld\)", c.text))
+    if not tallies:
+        return None
+    m = tallies[0]
+    which = rng.choice(["o", "u"])
+    old = int(m.group(which))
+    new = old + 1 if old == 0 or rng.random() < 0.5 else old - 1
+    return _replace(c.text, m.start(which), m.end(which), str(new)), f"tally {old} -> {new}"
+
+
+def _s_conclusion_flip(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
+    hits = list(re.finditer(r"Rationale \((?P<neg>not )?medically necessary\)", c.text))
+    if not hits:
+        return None
+    m = rng.choice(hits)
+    new = "Rationale (medically necessary)" if m.group("neg") else "Rationale (not medically necessary)"
+    return _replace(c.text, m.start(), m.end(), new), f"{m.group(0)!r} -> {new!r}"
+
+
+def _s_treatment_swap(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
+    heads = list(_SUMMARY_HEADING.finditer(c.text))
+    new = _swap_treatment(c.facts, rng, TREATMENT_POOL)
+    if not heads or new is None:
+        return None
+    m = rng.choice(heads)
+    return _replace(c.text, m.start("x"), m.end("x"), new), f"treatment {m.group('x')!r} -> {new!r}"
+
+
+def _s_source_swap(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
+    cited = c.facts.sources
+    hits = [m for m in re.finditer(r"\b(MTUS|ODG|ACOEM)\b", c.text)]
+    others = [s for s in ("MTUS", "ODG", "ACOEM") if s not in cited]
+    if not hits or not others:
+        return None
+    m = rng.choice(hits)
+    new = rng.choice(others)
+    return _replace(c.text, m.start(), m.end(), new), f"source {m.group(0)} -> {new}"
+
+
+SUMMARY_OPS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "date_shift": ("date", _e_date_shift),
+    "count_change": ("count", _e_count_change),
+    "page_swap": ("page", _e_page_swap),
+    "decision_flip": ("decision", _s_decision_flip),
+    "tally_change": ("decision", _s_tally_change),
+    "conclusion_flip": ("decision", _s_conclusion_flip),
+    "treatment_swap": ("treatment", _s_treatment_swap),
+    "source_swap": ("guideline", _s_source_swap),
+    "age_change": ("demographic", _e_age_change),
+    "sex_change": ("demographic", _e_sex_change),
+}
+
+
+def summary_mutants(text: str, letter: Letter, *, reference: CaseRecord | None = None, seed: int = 0,
+                    ops: list[str] | None = None) -> list[Mutant]:
+    """One mutant of a reviewer summary per applicable operator (each plants one error of its ``kind``)."""
+    c = _ctx(text, letter, reference, "en")
+    c.kind = "summary"
+    out = []
+    for name in ops or list(SUMMARY_OPS):
+        kind, fn = SUMMARY_OPS[name]
+        res = fn(c, _rng(seed, "summary:" + name, letter.sha256))
+        if res is not None and res[0] != text:
+            out.append(Mutant("explanation", name, kind, res[1], explanation=res[0]))
+    return out
+
+
 # ============================================================================================ paraphrases
 
 
@@ -707,5 +793,5 @@ def explanation_paraphrases(text: str, letter: Letter, *, reference: CaseRecord 
     return out
 
 
-__all__ = ["Mutant", "record_mutants", "explanation_mutants", "explanation_paraphrases", "RECORD_OPS",
-           "EXPLANATION_OPS", "PARAPHRASE_OPS", "format_date", "number_word", "TREATMENT_POOL"]
+__all__ = ["Mutant", "record_mutants", "explanation_mutants", "explanation_paraphrases", "summary_mutants", "RECORD_OPS",
+           "EXPLANATION_OPS", "SUMMARY_OPS", "PARAPHRASE_OPS", "format_date", "number_word", "TREATMENT_POOL"]
