@@ -53,9 +53,20 @@ def live_env(monkeypatch, tmp_path):
     return tmp_path
 
 
+def show(capsys, *args: object) -> None:
+    """Print past pytest's capture (capsys would otherwise mix it into the next command's output)."""
+    with capsys.disabled():
+        print(*args)
+    out_dir = os.environ.get("IMRASSIST_LIVE_OUT")
+    if out_dir:
+        with open(Path(out_dir) / "live-log.txt", "a", encoding="utf-8") as fh:
+            print(*args, file=fh)
+
+
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str, float]:
     from imrassist.cli import main
 
+    capsys.readouterr()
     started = time.monotonic()
     rc = main(argv)
     out = capsys.readouterr()
@@ -68,7 +79,7 @@ def test_live_extract_then_check_flags_the_fabrications(live_env, capsys):
 
     rc, out, err, took = run_cli(["extract", str(SAMPLE), "--backend", "llm", "--base-url", BASE_URL,
                                   "--model", MODEL, "--json", "--no-cache"], capsys)
-    print(f"\nextract: rc={rc} in {took:.0f}s; stderr: {err.strip()[:500]}")
+    show(capsys, f"\nextract: rc={rc} in {took:.0f}s; stderr: {err.strip()[:1500]}")
     assert took < LIMIT_S + 60
     if rc != 0:  # a clear, one-line error (no traceback), e.g. validation failed after the re-ask
         lines = [x for x in err.strip().splitlines() if x.startswith("imrassist:")]
@@ -80,12 +91,12 @@ def test_live_extract_then_check_flags_the_fabrications(live_env, capsys):
     assert usage.requests >= 1 and usage.prompt_tokens + usage.completion_tokens <= BUDGET + 20000
     rec_path = live_env / "record.json"
     rec_path.write_text(out)
-    print("items:", [(i.treatment.value, i.decision.value) for i in record.items])
-    print("warnings:", record.meta.warnings)
+    show(capsys, "record:", out)
+    show(capsys, "warnings:", record.meta.warnings)
 
     rc, out, err, _ = run_cli(["check", str(SAMPLE), "--record", str(rec_path), "--json"], capsys)
     report = json.loads(out)
-    print("check:", report["summary"], sorted({(f["kind"], f["code"]) for f in report["findings"]}))
+    show(capsys, "check:", report["summary"], [(f["severity"], f["kind"], f["code"], f["field"]) for f in report["findings"]])
     flagged = {f["field"].replace("[", ".").replace("]", "") for f in report["findings"]}
     letter = read_letter(SAMPLE)
     from imrassist.extract.reparse import supports
@@ -106,11 +117,11 @@ def test_live_extract_then_check_flags_the_fabrications(live_env, capsys):
 def test_live_explain_then_check(live_env, capsys):
     rc, out, err, took = run_cli(["explain", str(SAMPLE), "--backend", "llm", "--base-url", BASE_URL,
                                   "--model", MODEL, "--json", "--no-cache"], capsys)
-    print(f"\nexplain: rc={rc} in {took:.0f}s; stderr: {err.strip()[:800]}")
+    show(capsys, f"\nexplain: rc={rc} in {took:.0f}s; stderr: {err.strip()[:800]}")
     assert rc == 0 and took < 3 * LIMIT_S
     result = json.loads(out)
-    print("backend:", result["backend"], "warnings:", result["warnings"])
-    print(result["text"][:1500])
+    show(capsys, "backend:", result["backend"], "warnings:", result["warnings"])
+    show(capsys, result["text"][:1500])
     assert result["backend"] in ("llm", "template") and result["prompt_version"] == "explain/v1"
     assert result["usage"]["requests"] >= 1
 
@@ -118,6 +129,6 @@ def test_live_explain_then_check(live_env, capsys):
     path.write_text(result["text"])
     rc, out, _, _ = run_cli(["check", str(SAMPLE), "--explanation", str(path), "--json"], capsys)
     report = json.loads(out)
-    print("check:", report["summary"], sorted({(f["kind"], f["code"]) for f in report["findings"]}))
+    show(capsys, "check:", report["summary"], [(f["severity"], f["kind"], f["code"], f["field"]) for f in report["findings"]])
     # what comes back has passed the checks: the model's text when it did, else the template
     assert report["summary"]["error"] == 0
