@@ -39,7 +39,9 @@ class ExplanationResult(BaseModel):
     readability_score: float | None = Field(default=None, description="The formula's own score.")
     warnings: list[str] = Field(default_factory=list)
     prompt_version: str | None = None
+    prompt_hash: str | None = None
     model: str | None = None
+    mode: str | None = None
     usage: Usage | None = None
 
 
