@@ -156,9 +156,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         from .extract import extract
 
         record_for_expl = extract(letter)
-        report = check(letter, record=None, explanation=explanation, reference=record_for_expl, lang=args.lang)
+        report = check(letter, record=None, explanation=explanation, reference=record_for_expl, lang=args.lang,
+                       explanation_kind="summary" if args.summary else "worker")
         return _print_report(args, letter, report)
-    report = check(letter, record=record, explanation=explanation, lang=args.lang)
+    report = check(letter, record=record, explanation=explanation, lang=args.lang,
+                   explanation_kind="summary" if args.summary else "worker")
     return _print_report(args, letter, report)
 
 
@@ -265,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--record", metavar="REC.json", help="a CaseRecord JSON to check (ours or anyone's)")
     s.add_argument("--explanation", metavar="FILE", help="an explanation (plain text or Markdown) to check")
     s.add_argument("--lang", choices=["en", "es", "auto"], default="auto", help="language of the explanation")
+    s.add_argument("--summary", action="store_true",
+                   help="the explanation is a reviewer summary: check its facts, not the worker-only parts")
     s.add_argument("--json", action="store_true", help="findings as JSON (DESIGN.md)")
     s.set_defaults(func=cmd_check)
 

@@ -163,6 +163,20 @@ def test_check_explanation_wrong_date_is_a_date_finding(server) -> None:
     assert "date" in kinds, r.json()
 
 
+def test_check_reviewer_summary_mode(server) -> None:
+    """A reviewer summary is checked for its facts, not for a worker explanation's parts."""
+    summary = post(server, "/v1/summarize", json=sample_json()).json()["summary"]
+    as_worker = post(server, "/v1/check", json=sample_json(explanation=summary)).json()
+    assert any(f["kind"] == "missing" for f in as_worker["findings"])
+    as_summary = post(server, "/v1/check?kind=summary", json=sample_json(explanation=summary)).json()
+    assert as_summary["summary"]["error"] == 0, as_summary
+    assert not any(f["kind"] in ("missing", "readability") for f in as_summary["findings"])
+    wrong = summary.replace("12/27/2013", "12/17/2013")
+    assert wrong != summary
+    flagged = post(server, "/v1/check?kind=summary", json=sample_json(explanation=wrong)).json()
+    assert any(f["kind"] == "date" and f["severity"] == "error" for f in flagged["findings"]), flagged
+
+
 def test_check_record_and_explanation_same_as_cli(server, record, tmp_path) -> None:
     """The service's findings JSON is the CLI's ``check --json`` output, byte for byte once parsed."""
     import subprocess

@@ -436,8 +436,11 @@ def create_app(
     @post("/v1/check", FindingsReport, S.CheckRequest,
           "Check a record and/or an explanation against the letter (imrassist check --json)", True, True)
     async def check(request: Request,
-                    lang: Literal["auto", "en", "es"] = Query("auto", description="language of the explanation")) -> Response:
-        return await answer(request, S.CheckRequest, lambda inp: engine.check(inp, lang=lang).model_dump_json().encode())
+                    lang: Literal["auto", "en", "es"] = Query("auto", description="language of the explanation"),
+                    kind: Literal["worker", "summary"] = Query(
+                        "worker", description="worker explanation, or reviewer summary (no worker-only parts)")) -> Response:
+        return await answer(request, S.CheckRequest,
+                            lambda inp: engine.check(inp, lang=lang, kind=kind).model_dump_json().encode())
 
     @post("/v1/analyze", S.AnalyzeResponse, S.LetterRecordRequest,
           "Extract, explain, summarize and check (imrassist analyze), with the letter's text", True, False)

@@ -157,8 +157,9 @@ class Engine:
         _, record = self._letter_and_record(inp)
         return summarize(record)
 
-    def check(self, inp: Inputs, lang: str = "auto") -> FindingsReport:
-        """``imrassist check``: the record and/or explanation given, or the letter and its own record."""
+    def check(self, inp: Inputs, lang: str = "auto", kind: str = "worker") -> FindingsReport:
+        """``imrassist check``: the record and/or explanation given, or the letter and its own record.
+        ``kind="summary"`` checks a reviewer summary (no worker-only parts such as the appeal right)."""
         from ..checks import check
 
         letter = self.letter(inp)
@@ -167,8 +168,9 @@ class Engine:
         if record is None and explanation is None:
             return check(letter, record=self.extracted(letter), lang=lang)
         if record is None:
-            return check(letter, record=None, explanation=explanation, reference=self.extracted(letter), lang=lang)
-        return check(letter, record=record, explanation=explanation, lang=lang)
+            return check(letter, record=None, explanation=explanation, reference=self.extracted(letter), lang=lang,
+                         explanation_kind=kind)
+        return check(letter, record=record, explanation=explanation, lang=lang, explanation_kind=kind)
 
     def analyze(self, inp: Inputs, lang: str = "en") -> dict[str, Any]:
         """``imrassist analyze`` for one letter, plus the letter's text so a page can highlight spans."""

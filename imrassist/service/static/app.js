@@ -436,20 +436,16 @@
     return { e, w, text: findings.length ? `${plural(e, "error")}, ${plural(w, "warning")}` : "no problems" };
   }
 
-  // The reviewer summary is not a worker explanation: its reading level and the explanation's required parts
-  // (outcome wording, next step, appeal right) do not apply to it.
-  const SUMMARY_NOT_APPLICABLE = new Set(["missing", "readability"]);
-
   async function recheck(list) {
     const seq = ++state.seq[list];
     const text = list === "explanation" ? $("explanation-text").value : $("summary-text").value;
     const lang = list === "explanation" ? state.lang : "en";
     setState(list, "Checking…", "");
     try {
-      const report = await api(`/v1/check?lang=${lang}`, { text: state.letterText, name: state.letterName, explanation: text });
+      const kind = list === "summary" ? "summary" : "worker";
+      const report = await api(`/v1/check?lang=${lang}&kind=${kind}`, { text: state.letterText, name: state.letterName, explanation: text });
       if (seq !== state.seq[list]) return; // a newer edit is on its way
       let findings = report.findings;
-      if (list === "summary") findings = findings.filter((f) => !SUMMARY_NOT_APPLICABLE.has(f.kind));
       state.findings[list] = findings;
       const fresh = renderFindings(list, findings);
       const c = summaryCounts(findings);
