@@ -38,7 +38,7 @@ from .registry import REGISTRY, Check, CheckContext, Registry, add_check, regist
 _BUILTINS_LOADED = False
 _LOCK = threading.Lock()
 _REF_CACHE: OrderedDict[str, tuple[str, CaseRecord]] = OrderedDict()
-_REF_CACHE_SIZE = 32
+_REF_CACHE_SIZE = 64
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -69,6 +69,26 @@ def reference_record(letter: Letter) -> CaseRecord:
         while len(_REF_CACHE) > _REF_CACHE_SIZE:
             _REF_CACHE.popitem(last=False)
     return rec
+
+
+def clear_caches() -> None:
+    """Forget everything the checks remember about texts they have read (reference records, letter facts,
+    memoised readings of sentences, quotes and names); what they know from the knowledge files stays. The
+    next check of a letter costs what the first one did (benchmarks; long-running services that want the
+    memory back)."""
+    _load_builtins()
+    from . import common, explanation, facts, letter, record
+
+    with _LOCK:
+        _REF_CACHE.clear()
+    with facts._LOCK:
+        facts._CACHE.clear()
+    explanation._NAMED_MEMO.clear()
+    record._REREAD_MEMO.clear()
+    for fn in (common.word_set, common.mapped_words, common.core_of, common.distinctive, common.treatment_vocab,
+               common.fragment, common.limits, common.pages_in, common.guideline_citations, record._name_quantity,
+               record._source_in, record._nw, letter._title_key):
+        fn.cache_clear()
 
 
 def _sort_key(f: Finding) -> tuple:
@@ -156,5 +176,5 @@ def list_checks() -> list[Check]:
     return REGISTRY.checks()
 
 
-__all__ = ["check", "list_checks", "looks_like_summary", "EXPLANATION_KINDS", "reference_record", "finalize", "register", "add_check", "Check", "CheckContext",
+__all__ = ["check", "clear_caches", "list_checks", "looks_like_summary", "EXPLANATION_KINDS", "reference_record", "finalize", "register", "add_check", "Check", "CheckContext",
            "Registry", "REGISTRY"]

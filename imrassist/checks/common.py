@@ -18,7 +18,9 @@ from ..parse import NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, par
 
 # ------------------------------------------------------------------------------------------- sentences
 
-_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9¿¡ÁÉÍÓÚÑ*_#-])|\n+")
+# (Written to start with a character class: the regex engine then skips ahead to candidate characters
+# instead of trying the pattern at every position; a sentence ends where group "sp" starts, after the mark.)
+_SENT_END = re.compile(r"[.!?](?P<sp>[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9¿¡ÁÉÍÓÚÑ*_#-]))|\n+")
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -27,7 +29,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     out: list[tuple[int, int]] = []
     pos = start
     for m in _SENT_END.finditer(text, start, end):
-        s, e = _trim(text, pos, m.start())
+        s, e = _trim(text, pos, m.start("sp") if m.group("sp") is not None else m.start())
         if e > s:
             out.append((s, e))
         pos = m.end()
@@ -64,21 +66,65 @@ _MD_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\n]*)\)")
 _MD_MARKS = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,2}[.)][ \t]+)|\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+")
 
 
+_MD_LINE = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,2}[.)][ \t]+)")
+_MD_INLINE = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+")
+_MD_CHARS = re.compile(r"[*_`]")
+
+
+def _md_spans(text: str) -> list[tuple[int, int]]:
+    """The spans :data:`_MD_MARKS` finds, found faster: its line-start part tried at line starts only, its
+    inline part only where one of its characters stands (same matches, same order)."""
+    spans: list[tuple[int, int]] = []
+    ls = 0
+    while ls <= len(text):
+        m = _MD_LINE.match(text, ls)
+        if m and m.end() > m.start():
+            spans.append((m.start(), m.end()))
+        nl = text.find("\n", ls)
+        if nl < 0:
+            break
+        ls = nl + 1
+    if "*" in text or "_" in text or "`" in text:
+        taken = {s: e for s, e in spans}
+        pos = 0
+        for c in _MD_CHARS.finditer(text):
+            i = c.start()
+            if i < pos:
+                continue
+            if i in taken:
+                pos = taken[i]
+                continue
+            m = _MD_INLINE.match(text, i)
+            if m:
+                spans.append((m.start(), m.end()))
+                pos = m.end()
+        spans.sort()
+    return spans
+
+
 def strip_markdown(text: str) -> str:
     """The text with Markdown syntax blanked out, character for character (offsets are unchanged)."""
-    chars = list(text)
-
-    def blank(s: int, e: int) -> None:
-        for i in range(s, e):
-            if chars[i] != "\n":
-                chars[i] = " "
-
-    for m in _MD_LINK.finditer(text):
-        blank(m.start(), m.start() + 1)
-        blank(m.end(1), m.end())
-    for m in _MD_MARKS.finditer(text):
-        blank(m.start(), m.end())
-    return "".join(chars)
+    spans: list[tuple[int, int]] = []
+    if "[" in text:
+        for m in _MD_LINK.finditer(text):
+            spans.append((m.start(), m.start() + 1))
+            spans.append((m.end(1), m.end()))
+    spans += _md_spans(text)
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for s, e in spans:
+        s = max(s, pos)
+        if e <= s:
+            continue
+        out.append(text[pos:s])
+        piece = text[s:e]
+        out.append(" " * len(piece) if "\n" not in piece else re.sub(r"[^\n]", " ", piece))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def heading_lines(text: str) -> list[tuple[int, int]]:
@@ -113,6 +159,39 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(c) != "Mn")
 
 
+# ----------------------------------------------------------------------------------------------- dates
+
+#: Every date the date patterns read holds a 4-digit year or a numeric d/d/d (10/19/12, 1-12-17).
+_DIGIT_RUN = re.compile(r"\d+")
+_NUMERIC_DATE = re.compile(r"\d[/.\-]\d{1,2}[/.\-]\d")
+
+
+def dates_in(text: str, *, dmy: bool = False) -> list:
+    """:func:`imrassist.parse.find_dates` run only around the years and numeric dates of ``text`` (every
+    date has one): the same dates, without scanning long stretches of prose with the month-name patterns."""
+    from ..parse import DateMatch, find_dates
+
+    windows: list[list[int]] = []
+    for m in _DIGIT_RUN.finditer(text):
+        s0, e0 = m.start(), m.end()
+        if not (e0 - s0 == 4 and text[s0:s0 + 2] in ("19", "20") or _NUMERIC_DATE.match(text, e0 - 1)):
+            continue
+        a, b = max(0, s0 - 40), min(len(text), e0 + 14)
+        while a > 0 and not text[a - 1].isspace():  # start at a word boundary ("Amar 19" is not "mar 19")
+            a -= 1
+        while b < len(text) and not text[b].isspace():
+            b += 1
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
+    out = []
+    for a, b in windows:
+        for d in find_dates(text[a:b], dmy=dmy):
+            out.append(DateMatch(d.start + a, d.end + a, d.date, d.text, d.style) if a else d)
+    return out
+
+
 # ----------------------------------------------------------------------------------------------- pages
 
 _ES_PAGES_RE = re.compile(r"\b(?:p[áa]ginas?|p[áa]gs?\.)\s*:?\s*(?P<list>\d{1,3}(?:\s*(?:-|a|,|y)\s*\d{1,3})*)", re.IGNORECASE)
@@ -120,6 +199,9 @@ _ES_PAGES_RE = re.compile(r"\b(?:p[áa]ginas?|p[áa]gs?\.)\s*:?\s*(?P<list>\d{1,
 
 def page_refs(text: str) -> list[tuple[list[int], int, int]]:
     """Page references in English (:func:`imrassist.parse.find_pages`) and Spanish (``página 60``)."""
+    low = text.lower()
+    if "p." not in low and "pp" not in low and "page" not in low and "pg" not in low and "pág" not in low and "pag" not in low:
+        return []  # every page reference has one of these
     hits = list(find_pages(text))
     taken = [(s, e) for _, s, e in hits]
     for m in _ES_PAGES_RE.finditer(text):
@@ -210,20 +292,42 @@ def _count_matches(text: str, lang: str) -> list[re.Match[str]]:
     """The number phrases of :func:`_count_re`, tried only where a digit or a number word starts (the
     pattern's alternation of number words is slow to scan a whole text with)."""
     rx = _count_re(lang)
-    firsts = _first_number_words(lang)
     out = []
     pos = 0
-    for t in _TOKEN.finditer(text):
-        if t.start() < pos:
+    for start in _number_starts(text, lang):
+        if start < pos:
             continue
-        tok = t.group(0)
-        if not (tok[0].isdigit() or tok.lower() in firsts):
-            continue
-        m = rx.match(text, t.start())
+        m = rx.match(text, start)
         if m:
             out.append(m)
             pos = m.end()
     return out
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _number_starts(text: str, lang: str) -> list[int]:
+    """Where a token (a run of digits or of letters) that is a digit run or a number word starts, in order:
+    digit runs by one scan, number words by looking up only the words that occur at all."""
+    return _token_starts(text, _first_number_words(lang))
+
+
+def _token_starts(text: str, firsts: frozenset[str]) -> list[int]:
+    """Where a token (a run of digits, or of letters) starts that is a digit run or one of ``firsts``."""
+    starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    low = text.lower()
+    if len(low) != len(text):  # a lower-cased character that changes length: look token by token
+        return [t.start() for t in _TOKEN.finditer(text) if t.group(0)[0].isdigit() or t.group(0).lower() in firsts]
+    for w in firsts:
+        i = low.find(w)
+        while i >= 0:
+            j = i + len(w)
+            if (i == 0 or not _LETTER.match(text, i - 1)) and (j >= len(text) or not _LETTER.match(text, j)):
+                starts.append(i)
+            i = low.find(w, i + 1)
+    starts.sort()
+    return starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,11 +474,64 @@ def _freq_res(lang: str) -> tuple[re.Pattern[str], ...]:
     return phrase, nxm
 
 
+@lru_cache(maxsize=2)
+def _freq_firsts(lang: str) -> frozenset[str]:
+    """First words of the number words a frequency may start with ("twice", "three", "a" of "a dozen")."""
+    from ..parse import NUMBER_WORDS_EN, NUMBER_WORDS_ES
+
+    words = NUMBER_WORDS_EN if lang == "en" else NUMBER_WORDS_ES
+    return frozenset(re.split(r"[\s-]+", w)[0] for w in words)
+
+
+def _matches_at(rx: re.Pattern[str], text: str, starts: list[int], endpos: int | None = None) -> list[re.Match[str]]:
+    """What ``rx.finditer(text, ..., endpos)`` gives for a pattern that can only match at ``starts``
+    (sorted): the pattern is tried there only."""
+    out = []
+    pos = 0
+    end = len(text) if endpos is None else endpos
+    for i in starts:
+        if i < pos:
+            continue
+        if i >= end:
+            break
+        m = rx.match(text, i, end)
+        if m:
+            out.append(m)
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+    return out
+
+
+class StemScan:
+    """``rx.finditer`` for a pattern every match of which starts with one of ``stems`` (lower case; the
+    pattern is case-insensitive): the stems are found with ``str.find`` and the pattern is tried there
+    only, which is many times faster than letting the regex engine try every position of a long text."""
+
+    def __init__(self, rx: re.Pattern[str], stems: tuple[str, ...], text: str):
+        self.rx = rx
+        self.text = text
+        low = text.lower()
+        if len(low) != len(text):
+            self.starts = list(range(len(text)))
+            return
+        found: set[int] = set()
+        for st in stems:
+            i = low.find(st)
+            while i >= 0:
+                found.add(i)
+                i = low.find(st, i + 1)
+        self.starts = sorted(found)
+
+    def finditer(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+        from bisect import bisect_left
+
+        return _matches_at(self.rx, self.text, self.starts[bisect_left(self.starts, start):], end)
+
+
 def frequencies(text: str, lang: str = "en") -> list[Frequency]:
     """Every frequency x duration phrase of ``text`` (digits or words; "2X4" is 2 a week for 4 weeks)."""
     phrase, nxm = _freq_res("es" if lang == "es" else "en")
     out: list[Frequency] = []
-    for m in phrase.finditer(text):
+    for m in _matches_at(phrase, text, _token_starts(text, _freq_firsts("es" if lang == "es" else "en"))):
         per = tuple(v for v in (_number(m.group("fa"), lang), _number(m.group("fb"), lang) if m.group("fb") else None) if v is not None)
         dur = tuple(v for v in (_number(m.group("da"), lang), _number(m.group("db"), lang) if m.group("db") else None) if v is not None)
         if not per or not dur:
@@ -382,7 +539,7 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         period = "month" if fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
         unit = "month" if fold(m.group("unit")).startswith(("mo", "mes")) else "week"
         out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
-    for m in nxm.finditer(text):
+    for m in _matches_at(nxm, text, [d.start() for d in _DIGIT_RUN.finditer(text)]):
         if any(f.start <= m.start() < f.end for f in out):
             continue
         da = int(m.group("da"))
@@ -545,7 +702,10 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(fold(text))
 
 
-def word_set(text: str) -> set[str]:
+@lru_cache(maxsize=16384)
+def word_set(text: str) -> frozenset[str]:
+    """:func:`words` of ``text`` with the parts of compounds and the singular of plurals (cached: the
+    same sentences come back, e.g. an explanation's boilerplate)."""
     out: set[str] = set()
     for w in words(text):
         out.add(w)
@@ -553,7 +713,7 @@ def word_set(text: str) -> set[str]:
             out.update(p for p in re.split(r"[-/]", w) if p)
         if len(w) > 3 and w.endswith("s"):
             out.add(singular(w))
-    return out
+    return frozenset(out)
 
 
 @lru_cache(maxsize=1)
@@ -570,6 +730,20 @@ def _glossary_terms() -> list[tuple[str, list[str], str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _glossary_keys() -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """Per glossary treatment term: the " word word " keys of its spellings, and the words a name that
+    contains one of them may be called by (the term, its spellings, its glosses in both languages)."""
+    out = []
+    for term, matches, en, es in _glossary_terms():
+        keys = tuple(f" {k} " for k in (" ".join(words(m)) for m in [term, *matches]) if k)
+        adds = set(word_set(term)) | word_set(en) | mapped_words(es)
+        for mm in matches:
+            adds |= word_set(mm)
+        out.append((keys, frozenset(adds)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
 def core_words() -> frozenset[str]:
     """Words that name a specific treatment (glossary treatment terms plus a built-in list)."""
     core = set(_EXTRA_CORE)
@@ -581,16 +755,17 @@ def core_words() -> frozenset[str]:
                      and len(w) > 1)
 
 
-def mapped_words(text: str) -> set[str]:
-    """Word set with Spanish/plain words mapped to the English a letter uses."""
+@lru_cache(maxsize=16384)
+def mapped_words(text: str) -> frozenset[str]:
+    """Word set with Spanish/plain words mapped to the English a letter uses (cached, read-only)."""
     ws = word_set(text)
     return ws | {_WORD_MAP[w] for w in ws if w in _WORD_MAP}
 
 
-def core_of(text: str) -> set[str]:
-    """The specific treatment words a phrase names."""
-    core = core_words()
-    return {w for w in mapped_words(text) if w in core}
+@lru_cache(maxsize=8192)
+def core_of(text: str) -> frozenset[str]:
+    """The specific treatment words a phrase names (cached, read-only)."""
+    return mapped_words(text) & core_words()
 
 
 @lru_cache(maxsize=2048)
@@ -599,24 +774,20 @@ def treatment_vocab(name: str) -> frozenset[str]:
     spellings and plain-language glosses in both languages) and the classes its words belong to."""
     vocab = set(mapped_words(name))
     low = " " + " ".join(words(name)) + " "
-    for term, matches, en, es in _glossary_terms():
-        for m in [term, *matches]:
-            key = " ".join(words(m))
-            if key and f" {key} " in low:
-                vocab |= word_set(term) | word_set(en) | mapped_words(es)
-                for mm in matches:
-                    vocab |= word_set(mm)
-                break
+    for keys, adds in _glossary_keys():
+        if any(k in low for k in keys):
+            vocab |= adds
     for cls, members in _CLASSES.items():
         if vocab & members:
             vocab.add(cls)
     return frozenset(vocab)
 
 
-def distinctive(text: str) -> set[str]:
-    """Words of a phrase that are neither generic, anatomical nor function words."""
-    return {w for w in mapped_words(text) if w not in GENERIC and w not in ANATOMY and w not in _STOP
-            and not w.isdigit() and len(w) > 1}
+@lru_cache(maxsize=8192)
+def distinctive(text: str) -> frozenset[str]:
+    """Words of a phrase that are neither generic, anatomical nor function words (cached, read-only)."""
+    return frozenset(w for w in mapped_words(text) if w not in GENERIC and w not in ANATOMY and w not in _STOP
+                     and not w.isdigit() and len(w) > 1)
 
 
 # ------------------------------------------------------------------------------------------- memoised
@@ -626,10 +797,18 @@ def distinctive(text: str) -> set[str]:
 
 @lru_cache(maxsize=8192)
 def fragment(quote: str) -> str:
-    """:func:`imrassist.letter.normalize_fragment` of a quote (a one-line ASCII quote only needs its
-    white space collapsed, which is what the full normaliser would do to it)."""
-    if quote.isascii() and "\n" not in quote and "\f" not in quote and not re.fullmatch(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", quote, re.I):
-        return " ".join(quote.split())
+    """:func:`imrassist.letter.normalize_fragment` of a quote. An ASCII quote without page breaks, footer
+    lines or line-end hyphens only needs its white space collapsed, which is what the full normaliser does
+    to it (wrapped lines are joined with a space, paragraphs too)."""
+    if quote.isascii() and "\f" not in quote:
+        if "\n" not in quote:
+            if not re.fullmatch(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", quote, re.I):
+                return " ".join(quote.split())
+        else:
+            from ..letter import _FOOTER_RE
+
+            if not any(ln.rstrip().endswith("-") or _FOOTER_RE.match(ln) for ln in quote.split("\n")):
+                return " ".join(quote.split())
     from ..letter import normalize_fragment
 
     return normalize_fragment(quote)

@@ -38,12 +38,13 @@ Severity (DESIGN.md: error = contradicts the letter, warning = not supported / c
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..parse import SEX_RE, find_age, find_dates, norm_words, parse_sex
+from ..parse import SEX_RE, find_age, norm_words, parse_sex
 from .common import (
     _STOP,
     Count,
@@ -54,6 +55,7 @@ from .common import (
     _number,
     core_of,
     core_words,
+    dates_in,
     distinctive,
     find_counts,
     fold,
@@ -129,6 +131,22 @@ _NEXT_RE = {
         r"(?:negaci[oó]n|denegaci[oó]n)(?:es)?\s+(?:se\s+mantiene|sigue)|(?:volver\s+a\s+pedir|pedir(?:lo)?\s+(?:de\s+nuevo|otra\s+vez))|"
         r"nueva\s+solicitud|hable\s+con\s+su\s+m[eé]dico", re.I),
 }
+#: Every match of _NEXT_RE / _WCAB_RE holds one of these (lower-cased) within 40 characters of its start.
+_NEXT_STEMS = {"en": ("what", "next", "must", "will", "has", "have", "denial", "may", "can", "ask", "new", "talk"),
+               "es": ("qu", "pr", "debe", "tiene", "deber", "negaci", "denegaci", "volver", "pedir", "nueva", "hable")}
+_WCAB_STEMS = {"en": ("appeals board", "wcab"), "es": ("junta de apelaciones", "wcab", "appeals board")}
+
+
+def _search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
+    """``rx.search(text)``, started where the first of its stems occurs (a long text is not scanned from
+    the top with a pattern that cannot match before that); None when no stem occurs."""
+    low = text.lower()
+    if len(low) != len(text):
+        return rx.search(text)
+    pos = min((i for i in (low.find(k) for k in stems) if i >= 0), default=-1)
+    return rx.search(text, max(0, pos - 40)) if pos >= 0 else None
+
+
 _UR_SENT_RE = {
     "en": re.compile(r"utilization\s+review|\bUR\b|claims\s+administrator'?s\s+review|turned\s+down|first\s+review"
                      r"|insurer'?s\s+review|claims\s+administrator\s+(?:\w+\s+){0,2}?(?:approved|denied|said"
@@ -140,6 +158,8 @@ _REQUEST_RE = {
     "en": re.compile(r"\b(?:asked(?:,[^,]{0,40},)?\s+(?:for|to\s+(?:approve|cover|authori[sz]e))(?:\s+(?:approval|authori[sz]ation)\s+(?:of|for))?|requested\s*:?|request(?:ed)?\s+for|wanted\s+you\s+to\s+(?:have|get))\s+", re.I),
     "es": re.compile(r"\b(?:pidi[oó](?:,[^,]{0,40},)?(?:\s+(?:la\s+)?(?:aprobaci[oó]n|autorizaci[oó]n)\s+(?:de|para))?|solicit[oó](?:\s+(?:la\s+)?(?:aprobaci[oó]n|autorizaci[oó]n)\s+(?:de|para))?)\s+", re.I),
 }
+#: Every request phrase holds one of these (lower-cased).
+_REQUEST_STEMS = {"en": ("ask", "request", "want"), "es": ("pidi", "solicit")}
 _PLURAL_RE = {
     "en": re.compile(r"\b(?:both|all|these|those|them|each|denials|items|requests|treatments)\b", re.I),
     "es": re.compile(r"\b(?:ambos|ambas|todos|todas|estos|estas|ellos|negaciones|solicitudes|tratamientos)\b", re.I),
@@ -149,6 +169,7 @@ _SOURCES = {
     "ACOEM": re.compile(r"\bACOEM\b", re.I),
     "ODG": re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I),
 }
+_SOURCE_STEMS = {"MTUS": ("mtus", "medical treatment utilization"), "ACOEM": ("acoem",), "ODG": ("odg", "official disability")}
 _LABEL_WORDS = {"why", "what happens next", "case number", "good news", "note", "por que", "que pasa ahora",
                 "numero de caso", "the decision", "la decision", "next step", "next steps", "what this means",
                 "your rights", "sus derechos", "decision", "decisión", "result", "resultado", "buenas noticias"}
@@ -193,6 +214,18 @@ _OUTCOME_RES = {
     "en": [(re.compile(p, re.I), pol, st) for p, pol, st in _OUTCOME_EN],
     "es": [(re.compile(p, re.I), pol, st) for p, pol, st in _OUTCOME_ES],
 }
+#: Each outcome pattern (in the order above) needs one of these stems in the lower-cased sentence: a cheap
+#: test before the pattern runs.
+_OUTCOME_KEYS = {
+    "en": [("disagree",), ("agree",), ("agree",), ("deni", "deny"), ("overturn", "revers", "undid", "cancel"), ("denial",),
+           ("upheld",), ("denied",), ("approv",), ("medically",), ("overturn", "revers"), ("upheld",), ("said",), ("said",),
+           ("authori", "covered"), ("denied", "denial", "turned", "reject", "certif")],
+    "es": [("acuerdo",), ("acuerdo", "acept"), ("negaci", "rechazo"), ("anul", "revoc", "revirti"), ("negaci", "rechazo"),
+           ("sigue",), ("aprob", "aprueb"), ("dicamente",), ("anulad", "revocad"), ("dijo",), ("dijo",), ("confirmad",),
+           ("autoriz", "cubrir"), ("neg", "rechazad")],
+}
+assert all(len(_OUTCOME_KEYS[k]) == len(v) for k, v in _OUTCOME_RES.items())
+_OUTCOME_STEMS = {lang: tuple(sorted({k for keys in v for k in keys})) for lang, v in _OUTCOME_KEYS.items()}
 #: Every outcome pattern contains one of these stems (a cheap first test of a sentence).
 _OUTCOME_HINT = re.compile(
     r"approv|den(?:ied|ial|y)|agree|upheld|overturn|revers|undo|undid|cancel|medically|authori|covered|turned\s+down|reject"
@@ -335,11 +368,11 @@ def _sent_at(sents: list[Sentence], pos: int) -> int:
 
 
 def _sentences(text: str, raw: str) -> list[Sentence]:
-    heads = heading_lines(raw)
+    heads = heading_lines(raw) if "#" in raw else []
     out: list[Sentence] = []
     for pi, (ps, pe) in enumerate(paragraphs(text)):
         for s, e in sentences(text, ps, pe):
-            out.append(Sentence(s, e, pi, any(hs <= s < he for hs, he in heads)))
+            out.append(Sentence(s, e, pi, bool(heads) and any(hs <= s < he for hs, he in heads)))
     return out
 
 
@@ -369,7 +402,7 @@ def _glossed(stext: str, hits: dict[int, set[str]], context: list[int], items: l
     """Items a sentence names only by plain words that gloss an item being spoken of: "Aquatic therapy:
     approved. Exercises in water put less weight on your back." is still about the aquatic therapy, not
     the "Home exercise kit". Returns {glossed item: the context item it stands for}."""
-    if not context:
+    if not context or not hits:
         return {}
     core = core_words()
     dist = {w for w in mapped_words(stext) if w not in _STOP and len(w) > 2}
@@ -417,8 +450,24 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     return [i for _, i in scored]
 
 
+_NAMED_MEMO: dict[tuple[int, str], tuple[list[ItemFact], list[int]]] = {}
+
+
 def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
-    """The item a phrase names, or the items it names together ("Blood tests (CBC and BMP)")."""
+    """The item a phrase names, or the items it names together ("Blood tests (CBC and BMP)"); memoised per
+    item list (the letter facts are cached, and explanations repeat their item lines)."""
+    key = (id(items), phrase)
+    hit = _NAMED_MEMO.get(key)
+    if hit is not None and hit[0] is items:
+        return list(hit[1])
+    out = _named_items_uncached(phrase, items)
+    if len(_NAMED_MEMO) > 4096:
+        _NAMED_MEMO.clear()
+    _NAMED_MEMO[key] = (items, out)
+    return list(out)
+
+
+def _named_items_uncached(phrase: str, items: list[ItemFact]) -> list[int]:
     best = _best_items(phrase, items)
     if best:
         return best[:1]
@@ -438,23 +487,27 @@ def _clause_around(sent: str, a: int, b: int) -> tuple[str, str]:
 
 
 def _outcomes_in(text: str, s: int, e: int, lang: str,
-                 facts: LetterFacts | None = None) -> list[tuple[bool, int, int, int, bool]]:
+                 ur_counts: dict[str, set[float]] | None = None) -> list[tuple[bool, int, int, int, bool]]:
     """(approved, start, end, strength, earlier) of the outcome statements in ``text[s:e]`` (negation
-    applied). ``earlier``: the statement is about the first review (UR), not the IMR."""
+    applied). ``earlier``: the statement is about the first review (UR), not the IMR (``ur_counts``: the
+    amounts UR approved of modified requests)."""
     sent = text[s:e]
-    if not _OUTCOME_HINT.search(sent):
+    low = sent.lower()
+    present = {k for k in _OUTCOME_STEMS[lang] if k in low}
+    if not present:
         return []
+    pats = [p for p, keys in zip(_OUTCOME_RES[lang], _OUTCOME_KEYS[lang]) if not present.isdisjoint(keys)]
     ur = bool(_UR_SENT_RE[lang].search(sent))
-    ur_counts = _ur_counts(facts) if facts is not None else {}
+    ur_counts = ur_counts or {}
     taken: list[tuple[int, int]] = []
     hits: list[tuple[bool, int, int, int, bool]] = []
-    for rx, pol, strength in _OUTCOME_RES[lang]:
+    for rx, pol, strength in pats:
         for m in rx.finditer(sent):
-            a, b = m.start(), m.end()
+            a, b, mtext = m.start(), m.end(), m.group(0)
             if any(x < b and a < y for x, y in taken):
                 continue
             taken.append((a, b))
-            if ur and strength < 3 and not re.search(r"overturned|upheld|anulad|revocad", m.group(0), re.I):
+            if ur and strength < 3 and not _UR_KEEP.search(mtext):
                 continue
             before = sent[:a]
             if _DEFINITION_AFTER.match(sent, b) or _GENERIC_BEFORE[lang].search(before):
@@ -469,15 +522,18 @@ def _outcomes_in(text: str, s: int, e: int, lang: str,
             approved = pol
             window = clause[-45:]
             negs = _NEG_RE[lang].findall(window)
-            if lang == "es" and pol is False and strength == 3 and m.group(0).lower().startswith("no "):
+            if lang == "es" and pol is False and strength == 3 and mtext.lower().startswith("no "):
                 negs.append("no")
             if len(negs) % 2 == 1:
                 approved = not approved
             earlier = strength < 3 and (bool(_EARLIER_RE[lang].search(clause) or _EARLIER_RE[lang].search(after))
-                                        or _ur_amount_in(f"{clause}{m.group(0)}{after}", ur_counts, lang))
+                                        or _ur_amount_in(f"{clause}{mtext}{after}", ur_counts, lang))
             hits.append((approved, s + a, s + b, strength, earlier))
     hits.sort(key=lambda h: h[1])
     return hits
+
+
+_UR_KEEP = re.compile(r"overturned|upheld|anulad|revocad", re.I)
 
 
 def _ur_counts(facts: LetterFacts) -> dict[str, set[float]]:
@@ -515,13 +571,43 @@ _BULLET_RE = re.compile(r"[ \t]*(?:[-*+]|\d{1,2}[.)])[ \t]+")
 
 
 _AGE_HINT = re.compile(r"\bold\b|of\s+age|y/?o\b|\bage[ds]?\b|a[nñ]os\b", re.IGNORECASE)
+_SEX_STEMS = ("man", "male", "boy", "hombre", "masculin", "lady", "girl", "mujer", "femenin")
+def _sex_words(text: str, low: str) -> list[tuple[int, int]]:
+    """The spans ``SEX_RE.finditer(text)`` gives, found from the places its words' stems occur."""
+    if len(low) != len(text):
+        return [(m.start(), m.end()) for m in SEX_RE.finditer(text)]
+    starts: set[int] = set()
+    for w in _SEX_STEMS:
+        i = low.find(w)
+        while i >= 0:
+            j = i
+            while j > 0 and _WORD_CHAR.match(text, j - 1):
+                j -= 1
+            starts.add(j)
+            i = low.find(w, i + 1)
+    out = []
+    for j in sorted(starts):
+        m = SEX_RE.match(text, j)
+        if m and (not out or m.start() >= out[-1][1]):
+            out.append((m.start(), m.end()))
+    return out
+
+
+_CASE_NO = re.compile(r"[A-Z]{1,4}\d{2}-\d{4,8}\b")
+_CASE_HINT = re.compile(r"\d{2}-\d{4}")
+_WORD_CHAR = re.compile(r"\w")
 
 
 def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, int]]:
     """Ages stated in the text (:func:`imrassist.parse.find_age`, run only on sentences that can hold one)."""
     ages: list[tuple[int, int, int]] = []
+    low = text.lower()
+    if len(low) != len(text):
+        low = text
     for sn in sents:
-        if _AGE_HINT.search(text, sn.start, sn.end):
+        sl = low[sn.start:sn.end]
+        if ("old" in sl or "age" in sl or "yo" in sl or "y/o" in sl or "años" in sl or "anos" in sl) \
+                and _AGE_HINT.search(text, sn.start, sn.end):
             ages.extend(_ages_in(text, sn.start, sn.end, lang))
     return ages
 
@@ -579,6 +665,9 @@ def _clause_items(text: str, sn: Sentence, outs: list[Outcome], named: set[int],
 def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[TreatmentPhrase]:
     """What a request sentence says was asked for ("asked for an epidural injection, done under
     fluoroscopy, and E-stim"), one phrase per listed part."""
+    low = stext.lower()
+    if not any(k in low for k in _REQUEST_STEMS[lang]):
+        return []
     rq = _REQUEST_RE[lang].search(stext)
     if not rq or _UR_SENT_RE[lang].search(stext[:rq.start()]):
         return []
@@ -597,16 +686,18 @@ def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[Treatm
 
 def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int, list[Outcome]],
                   mentions: dict[int, set[int]], hits: dict[int, dict[int, set[str]]],
-                  heading_best: dict[int, list[int]], items: list[ItemFact], lang: str) -> dict[int, list[int]]:
+                  heading_best: dict[int, list[int]], items: list[ItemFact], lang: str,
+                  need_about: bool = True) -> dict[int, list[int]]:
     """Set which items each outcome is about: the item of an "X: outcome" line, the items listed under a
     "These are approved:" line, the items its clause or sentence names, all items for "both"/"all", else
     the items last spoken of."""
-    line_of: list[int] = []  # where each sentence's line starts, and whether that line is a bullet
-    bullet: list[bool] = []
+    line_of: list[int] = []  # where each sentence's line starts
     for sn in sents:
-        ls = raw.rfind("\n", 0, sn.start) + 1
-        line_of.append(ls)
-        bullet.append(bool(_BULLET_RE.match(raw, ls)))
+        line_of.append(raw.rfind("\n", 0, sn.start) + 1)
+
+    def bullet(j: int) -> bool:  # whether sentence j's line is a list item
+        return bool(_BULLET_RE.match(raw, line_of[j]))
+
     context: list[int] = []
     consumed: set[int] = set()
     about: dict[int, list[int]] = {}
@@ -622,7 +713,7 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
         if outs and stext.rstrip(" *_").endswith(":"):
             group: list[int] = []
             j = si + 1
-            while j < len(sents) and (bullet[j] or line_of[j] == line_of[j - 1] and j - 1 in consumed):
+            while j < len(sents) and (bullet(j) or line_of[j] == line_of[j - 1] and j - 1 in consumed):
                 if line_of[j] != line_of[j - 1] or j == si + 1:
                     best = _best_items(text[sents[j].start:sents[j].end], items)[:1] or sorted(mentions.get(j, ()))
                     group += [i for i in best if i not in group]
@@ -636,6 +727,8 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
                 continue
         if si in consumed and not outs:
             continue
+        if not outs and not mentions.get(si) and si not in heading_best and not need_about:
+            continue  # nothing to assign, and the context stays
         glossed = _glossed(stext, hits.get(si, {}), context, items) if si not in heading_best else {}
         if glossed:
             mentions[si] = {glossed.get(i, i) for i in mentions[si]}
@@ -673,6 +766,8 @@ _OUTCOME_WORDS = re.compile(
 
 
 def _blank_outcome_words(stext: str, offset: int, found: list[tuple[bool, int, int, int, bool]]) -> str:
+    if not found:
+        return stext
     chars = list(stext)
     for _, a, b, _, _ in found:
         for m in _OUTCOME_WORDS.finditer(stext, a - offset, b - offset):
@@ -768,11 +863,13 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         for sn in sents:  # an item heading is an item line, not a section title
             if sn.heading and raw.rfind("\n", 0, sn.start) + 1 in summary.lines:
                 sn.heading = False
-    dates = find_dates(text, dmy=lang == "es")
+    dates = dates_in(text, dmy=lang == "es")
     pages = page_refs(text)
-    case_spans = [(m.start(), m.end()) for m in re.finditer(r"\b[A-Z]{1,4}\d{2}-\d{4,8}\b", text)]
+    case_spans = ([(m.start(), m.end()) for m in _CASE_NO.finditer(text) if not (m.start() and _WORD_CHAR.match(text, m.start() - 1))]
+                  if _CASE_HINT.search(text) else [])
+    low = text.lower()
     ages = _ages(text, sents, lang)
-    sexes = [(parse_sex(m.group(0)) or "", m.start(), m.end()) for m in SEX_RE.finditer(text)]
+    sexes = [(parse_sex(text[a:b]) or "", a, b) for a, b in _sex_words(text, low)]
 
     def prev_text(si: int) -> str:
         if si > 0 and sents[si - 1].para == sents[si].para:
@@ -793,6 +890,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
             counts.append(c)
 
     items = facts.items
+    ur_counts = _ur_counts(facts)
     mentions: dict[int, set[int]] = {}
     hits: dict[int, dict[int, set[str]]] = {}
     treatments: list[TreatmentPhrase] = []
@@ -804,7 +902,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         if sn.heading:
             mentions[si] = _item_mentions(stext, items)  # a heading that names an item opens its section
             continue
-        found = _outcomes_in(text, sn.start, sn.end, lang, facts)
+        found = _outcomes_in(text, sn.start, sn.end, lang, ur_counts)
         # The words of an outcome phrase name no item ("The collar and the stimulator stay denied" is not
         # about the hospital stay).
         hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items)
@@ -813,7 +911,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         if line is not None:
             xs, xe, rs = line
             if summary is not None and raw.rfind("\n", 0, sn.start) + 1 in summary.lines:
-                found = _outcomes_in(text, rs, sn.end, lang, facts)  # only the decision word of a heading
+                found = _outcomes_in(text, rs, sn.end, lang, ur_counts)  # only the decision word of a heading
             x = text[xs:xe]
             treatments.append(TreatmentPhrase(x, xs, xe, si, "heading"))
             best = _named_items(x, items)
@@ -825,6 +923,8 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                 # with a colon, not an item line.
                 heading_best[si] = [f.index for f in items] if len({f.decision for f in items}) == 1 else []
         treatments += _request_phrases(stext, sn.start, si, lang)
+        if not found:
+            continue  # (what follows only keeps or drops outcome statements)
         if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
             continue
         if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
@@ -848,7 +948,8 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                 per_sent.setdefault(si, []).append(o)
         outcomes.sort(key=lambda o: o.start)
 
-    about = _assign_items(text, raw, sents, per_sent, mentions, hits, heading_best, items, lang)
+    about = _assign_items(text, raw, sents, per_sent, mentions, hits, heading_best, items, lang,
+                          need_about=summary is not None)
     if summary is not None:
         # Under an item heading, a rationale conclusion is about that heading's item.
         heads = [si for si, sn in enumerate(sents) if raw.rfind("\n", 0, sn.start) + 1 in summary.lines]
@@ -863,6 +964,9 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                    quotes=summary.quotes if summary is not None else [], about=about)
 
 
+_ITEM_LINE_RE = re.compile(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$")
+
+
 def _item_line(text: str, raw: str, sn: Sentence, summary: _SummaryView | None, lang: str) -> tuple[int, int, int] | None:
     """(start, end) of X and the start of the outcome of an "X: outcome" line (or a summary heading
     "## 1. X — OVERTURNED"), or None."""
@@ -871,7 +975,9 @@ def _item_line(text: str, raw: str, sn: Sentence, summary: _SummaryView | None, 
         if hit is not None:
             return hit
     stext = text[sn.start:sn.end]
-    m = re.match(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$", stext)
+    if ":" not in stext:
+        return None
+    m = _ITEM_LINE_RE.match(stext)
     if not m:
         return None
     label = fold(m.group("x")).strip(" .*")
@@ -1292,7 +1398,10 @@ def check_guidelines(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     if ctx.explanation is None:
         return
     r, facts = _reading(ctx), ctx.facts
+    low = r.text.lower()
     for src, rx in _SOURCES.items():
+        if not any(k in low for k in _SOURCE_STEMS[src]):
+            continue
         for m in rx.finditer(r.text):
             if src not in facts.sources:
                 yield emit("SOURCE_NOT_CITED", "error", "explanation",
@@ -1322,9 +1431,9 @@ def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
                        expected=f.decision, span=f.decision_span)
     if r.kind == "summary":
         return  # what happens next and the appeal right are the worker's, not the reviewer summary's
-    if not _NEXT_RE[r.lang].search(r.text):
+    if not _search_from_stems(_NEXT_RE[r.lang], _NEXT_STEMS[r.lang], r.text):
         yield emit("NEXT_STEP", "warning", "explanation", "does not say what happens next")
-    wcab = _WCAB_RE[r.lang].search(r.text)
+    wcab = _search_from_stems(_WCAB_RE[r.lang], _WCAB_STEMS[r.lang], r.text)
     if not wcab:
         yield emit("APPEAL_RIGHT", "error", "explanation",
                    f"does not tell the worker of the right to appeal to the Workers' Compensation Appeals Board "

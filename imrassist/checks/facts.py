@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from ..letter import Letter
 from ..models import CaseRecord, Item
 from ..parse import find_age, find_dates, singular
 from .common import (
-    Count, _noun_key, body_regions, body_sides, core_of, core_words, distinctive, find_counts, fold, frequencies, limits,
+    Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
+    limits,
     mapped_words, page_refs, sentences, treatment_vocab, word_set,
 )
 
@@ -53,6 +55,13 @@ _CUES = [
 ]
 _CUE_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CUES), re.IGNORECASE)
 _MAX_CUE_GAP = 80
+#: The words every match of _LABEL_RE / _CUE_RE starts with (see common.StemScan).
+_LABEL_STEMS = ("date", "doi", "ur", "utilization", "final", "decision", "determination", "imr", "application")
+_CUE_STEMS = ("date", "injury", "industrial", "injured", "occupational", "doi", "sustained", "reported", "work",
+              "claim", "utilization", "ur", "prior", "non", "was", "were", "denied", "dos", "service", "request",
+              "rfa", "exam", "evaluat", "progress", "presented", "office", "visit", "finding", "documentation",
+              "report", "seen", "complain", "follow", "assessment", "note", "mri", "x", "radiograph", "ct", "imaging",
+              "ultrasound", "scan", "electrodiagnostic", "emg", "study", "application", "imr")
 
 
 @dataclass(slots=True)
@@ -158,18 +167,22 @@ def squash_text(text: str) -> str:
 def _date_roles(letter: Letter) -> list[DateFact]:
     text = letter.text
     facts: list[DateFact] = []
-    found = find_dates(text)
+    found = dates_in(text)
     header = letter.section("header")
     header_end = header.end if header and header.end > header.start else 0
-    labels = list(_LABEL_RE.finditer(text))
-    sent_spans = sentences(text)
+    labels = StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer() if found else []
+    cues = StemScan(_CUE_RE, _CUE_STEMS, text) if found else None
+    label_ends = [m.end() for m in labels]  # (in order: the labels do not overlap)
+    sent_spans = sentences(text) if found else []
     si = 0
     for d in found:
         roles: set[str] = set()
-        # A label directly before the date ("Date of Injury: 10/18/2016").
+        # A label directly before the date ("Date of Injury: 10/18/2016"): the last one ending before it.
         lab = None
-        for m in labels:
-            if m.end() <= d.start and d.start - m.end() <= 40 and not re.search(r"\d", text[m.end():d.start]):
+        k = bisect_right(label_ends, d.start) - 1
+        if k >= 0:
+            m = labels[k]
+            if d.start - m.end() <= 40 and not re.search(r"\d", text[m.end():d.start]):
                 lab = m
         if lab is not None:
             roles.add(lab.lastgroup or "")
@@ -178,7 +191,7 @@ def _date_roles(letter: Letter) -> list[DateFact]:
                 si += 1
             ss, se = sent_spans[si] if si < len(sent_spans) else (0, len(text))
             best: tuple[int, set[str]] | None = None
-            for c in _CUE_RE.finditer(text, ss, se):
+            for c in cues.finditer(ss, se):  # type: ignore[union-attr]
                 gap = d.start - c.end() if d.start >= c.end() else c.start() - d.end
                 gap = max(gap, 0)
                 if gap > _MAX_CUE_GAP:
@@ -434,6 +447,10 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
     return out
 
 
+_REQUEST_OR_UR_STEMS = ("request", "asked", "rfa", "ordered", "sought", "prescrib", "authori", "modified", "partial",
+                        "remaining", "leaving")
+
+
 def _summary_requests(letter: Letter, items: list[ItemFact]) -> None:
     """Amounts the letter's story says were asked for ("The request for authorization dated 09/21/2015
     asked for physical therapy twice weekly for six weeks") or that UR approved of a modified request
@@ -443,9 +460,15 @@ def _summary_requests(letter: Letter, items: list[ItemFact]) -> None:
         return
     text = letter.text
     blocks = [f.block for f in items if f.block != (0, len(text))]
+    low = text.lower()
+    if len(low) != len(text):
+        low = text
     for s, e in sentences(text):
         if any(bs <= s < be for bs, be in blocks):
             continue
+        sl = low[s:e]
+        if not any(k in sl for k in _REQUEST_OR_UR_STEMS):
+            continue  # (every match of the two patterns below holds one of these)
         if not _REQUEST_SENT_RE.search(text, s, e) and not _UR_PART_RE.search(text, s, e):
             continue
         sent = text[s:e]
@@ -470,7 +493,7 @@ def _named(text: str, items: list[ItemFact]) -> list[ItemFact]:
 
 _LOCK = threading.Lock()
 _CACHE: OrderedDict[tuple[str, int], tuple[CaseRecord, Letter, LetterFacts]] = OrderedDict()
-_CACHE_SIZE = 32
+_CACHE_SIZE = 64
 
 
 def facts_for(letter: Letter, reference: CaseRecord) -> LetterFacts:

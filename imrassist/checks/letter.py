@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 from .. import knowledge
@@ -99,23 +100,44 @@ def check_limit(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------------------------------ page & topic
 
 
+_INDEX: tuple[list[dict[str, Any]], dict[tuple[str, str], list[tuple[int, dict[str, Any], frozenset[str]]]]] | None = None
+
+
+def _topic_index() -> dict[tuple[str, str], list[tuple[int, dict[str, Any], frozenset[str]]]]:
+    """(source, title key of a topic or alias) -> (row number, row, words of its document's key), built once
+    per load of the knowledge file (``knowledge.guideline_topics()`` returns the same list until reloaded)."""
+    global _INDEX
+    rows = knowledge.guideline_topics()
+    if _INDEX is None or _INDEX[0] is not rows:
+        index: dict[tuple[str, str], list[tuple[int, dict[str, Any], frozenset[str]]]] = {}
+        for n, row in enumerate(rows):
+            rdoc = frozenset(knowledge.title_key(str(row.get("document", ""))).split())
+            for name in {str(t) for t in [row.get("topic", ""), *row.get("aliases", [])] if t}:
+                index.setdefault((str(row.get("source")), knowledge.title_key(name)), []).append((n, row, rdoc))
+        _INDEX = (rows, index)
+    return _INDEX[1]
+
+
+@lru_cache(maxsize=4096)
+def _title_key(text: str) -> str:
+    return knowledge.title_key(text)
+
+
 def _rows_for(c: Citation) -> list[dict[str, Any]]:
+    """Knowledge rows of the citation's source whose topic (or an alias) is the cited topic, in file order,
+    from the cited document when the citation names one (a document named more briefly still matches)."""
     if not c.topic:
         return []
-    key = knowledge.title_key(c.topic)
-    doc = knowledge.title_key(c.document or "")
-    rows = []
-    for row in knowledge.guideline_topics():
-        if row.get("source") != c.source:
+    hits = _topic_index().get((c.source, _title_key(c.topic)), [])
+    if not hits:
+        return []
+    doc = frozenset(_title_key(c.document or "").split())
+    rows: dict[int, dict[str, Any]] = {}
+    for n, row, rdoc in hits:
+        if doc and rdoc and doc != rdoc and not (rdoc <= doc or doc <= rdoc):
             continue
-        names = [row.get("topic", ""), *row.get("aliases", [])]
-        if not any(knowledge.title_key(n) == key for n in names if n):
-            continue
-        rdoc = knowledge.title_key(str(row.get("document", "")))
-        if doc and rdoc and doc != rdoc and not (set(rdoc.split()) <= set(doc.split()) or set(doc.split()) <= set(rdoc.split())):
-            continue
-        rows.append(row)
-    return rows
+        rows[n] = row
+    return [rows[n] for n in sorted(rows)]
 
 
 @register(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any, Iterator
 
 from pydantic import BaseModel
@@ -31,22 +32,35 @@ from .registry import CheckContext, register
 # ------------------------------------------------------------------------------------------------ walking
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(n for n in cls.model_fields if n != "meta")  # type: ignore[attr-defined]
+    return names
+
+
 def walk(obj: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every evidence-carrying node of a record (Extracted values and Citations) with its path."""
-    if isinstance(obj, Extracted):
-        yield path, obj
+    """Every evidence-carrying node of a record (Extracted values and Citations) with its path, in
+    document order."""
+    out: list[tuple[str, Any]] = []
+    _walk(obj, path, out)
+    return iter(out)
+
+
+def _walk(obj: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    if obj is None or isinstance(obj, (str, int, float, bool)):
         return
-    if isinstance(obj, Citation):
-        yield path, obj
-        return
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            if name == "meta":
-                continue
-            yield from walk(getattr(obj, name), f"{path}.{name}" if path else name)
+    if isinstance(obj, (Extracted, Citation)):
+        out.append((path, obj))
+    elif isinstance(obj, BaseModel):
+        for name in _fields(type(obj)):
+            _walk(getattr(obj, name), f"{path}.{name}" if path else name, out)
     elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
-            yield from walk(v, f"{path}[{i}]")
+            _walk(v, f"{path}[{i}]", out)
 
 
 def _fmt(value: Any) -> str:
@@ -81,7 +95,27 @@ def _numbers_in(text: str) -> list[float]:
 # ------------------------------------------------------------------------------------------ value readers
 
 
+_REREAD_MEMO: dict[tuple[str, str, str, str], tuple[bool, Any] | None] = {}
+_INDEX_RE = re.compile(r"\[\d+\]")
+
+
 def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
+    """:func:`_reread_uncached`, memoised: a pure function of the field, the value and the quote (the same
+    quotes come back for every record of a letter)."""
+    shape = path if "licensed_in" not in path else "licensed_in"
+    key = (_INDEX_RE.sub("[]", shape) if "[" in shape else shape, type(value).__name__, repr(value), frag)
+    try:
+        return _REREAD_MEMO[key]
+    except KeyError:
+        pass
+    out = _reread_uncached(path, value, frag)
+    if len(_REREAD_MEMO) > 50_000:
+        _REREAD_MEMO.clear()
+    _REREAD_MEMO[key] = out
+    return out
+
+
+def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """(agrees, value read from the quote) for the field at ``path``, or None when not checkable."""
     leaf = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1]
     if isinstance(value, bool):
@@ -384,7 +418,12 @@ def _unit_key(unit: str) -> str | None:
 def _letter_quantity(f: ItemFact) -> tuple[float, str] | None:
     if f.item is not None and f.item.quantity is not None:
         return float(f.item.quantity.value), (f.item.unit.value if f.item.unit else "")
-    q = find_quantity(_collapsed(f.name))
+    return _name_quantity(f.name)
+
+
+@lru_cache(maxsize=4096)
+def _name_quantity(name: str) -> tuple[float, str] | None:
+    q = find_quantity(_collapsed(name))
     return (float(q.amount), q.unit) if q else None
 
 
@@ -569,6 +608,18 @@ def check_missing_items(ctx: CheckContext, emit):  # type: ignore[no-untyped-def
 
 # ------------------------------------------------------------------------------------------- citations
 
+@lru_cache(maxsize=8192)
+def _source_in(source: str, line: str) -> bool:
+    rx = _SOURCE_RE.get(source)
+    return bool(rx and rx.search(line))
+
+
+@lru_cache(maxsize=16384)
+def _nw(text: str) -> str:
+    """:func:`imrassist.parse.norm_words`, memoised (citation lines and topics repeat)."""
+    return norm_words(text)
+
+
 _SOURCE_RE = {
     "MTUS": re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization|Chronic\s+Pain|Complaints|ACOEM|Acupuncture\s+Medical"
                        r"|Opioids?\s+Treatment|Postsurgical", re.I),
@@ -586,29 +637,29 @@ def _cite_lines(ctx: CheckContext, f: ItemFact, which: str) -> tuple[str, list[C
 
 
 def _topic_ok(topic: str, line: str, cands: list[Citation]) -> bool:
-    t = norm_words(topic)
+    t = _nw(topic)
     if not t:
         return True
-    lw = set(norm_words(line).split())
+    lw = set(_nw(line).split())
     if set(t.split()) <= lw:
         return True
     for c in cands:
-        if c.topic and (norm_words(c.topic) == t or _name_score(c.topic, topic) >= 90):
+        if c.topic and (_nw(c.topic) == t or _name_score(c.topic, topic) >= 90):
             return True
     return False
 
 
 def _doc_ok(doc: str, line: str, cands: list[Citation]) -> bool:
-    d = norm_words(doc)
-    if not d or set(d.split()) <= set(norm_words(line).split()):
+    d = _nw(doc)
+    if not d or set(d.split()) <= set(_nw(line).split()):
         return True
     if any(c.document and _name_score(c.document, doc) >= 85 for c in cands):
         return True
     for row in knowledge.documents():
         names = [row.get("canonical", ""), *row.get("aliases", [])]
-        if any(norm_words(n) == d for n in names if n):
-            return any(n and norm_words(n) in norm_words(line) for n in names)
-    return fuzz.partial_ratio(d, norm_words(line)) >= 85
+        if any(_nw(n) == d for n in names if n):
+            return any(n and _nw(n) in _nw(line) for n in names)
+    return fuzz.partial_ratio(d, _nw(line)) >= 85
 
 
 def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any, Any, tuple[int, int] | None]]:
@@ -635,8 +686,7 @@ def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any,
                     quote_cands = []
                 all_cands = cands + quote_cands
                 if c.source != "OTHER":
-                    rx = _SOURCE_RE.get(c.source)
-                    if not any(x.source == c.source for x in all_cands) and not (rx and rx.search(here)):
+                    if not any(x.source == c.source for x in all_cands) and not _source_in(c.source, here):
                         out.append(("guideline", "SOURCE_MISMATCH", "error",
                                     f"{field}: source {c.source} is not what the letter's citation line cites",
                                     c.source, ", ".join(sorted({x.source for x in cands})) or None, span))
