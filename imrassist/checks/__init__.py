@@ -84,6 +84,7 @@ def clear_caches() -> None:
     with facts._LOCK:
         facts._CACHE.clear()
     explanation._NAMED_MEMO.clear()
+    explanation._SHARED_MEMO.clear()
     record._REREAD_MEMO.clear()
     for fn in (common.word_set, common.mapped_words, common.core_of, common.distinctive, common.treatment_vocab,
                common.fragment, common.limits, common.pages_in, common.guideline_citations, record._name_quantity,

@@ -679,6 +679,11 @@ _WORD_MAP = {
     "bastón": "cane", "baston": "cane", "muletas": "crutches", "almohada": "pillow",
     "operation": "surgery", "shots": "injection", "shot": "injection", "x-rays": "x-ray", "rides": "transportation",
     "ride": "transportation",
+    # Spanish plain words for kinds of treatment (the weak keys of facts._KINDS)
+    "terapia": "therapy", "terapias": "therapy", "aparato": "machine", "aparatos": "machine", "maquina": "machine",
+    "dispositivo": "device", "equipo": "equipment", "medicamento": "medication", "medicamentos": "medication",
+    "medicina": "medicine", "medicinas": "medicine", "pastilla": "pill", "pastillas": "pill", "prueba": "test",
+    "pruebas": "test", "analisis": "test", "imagenes": "imaging", "hospitalizacion": "hospitalization",
 }
 #: A word of the left set stands for any word of the right set ("surgery" for an arthroscopy).
 _CLASSES = {
@@ -781,6 +786,25 @@ def treatment_vocab(name: str) -> frozenset[str]:
         if vocab & members:
             vocab.add(cls)
     return frozenset(vocab)
+
+
+_SUFFIX = re.compile(r"(?:ations?|ators?|ions?|ors?|ers?|ing|ed|ies|es|s)$")
+
+
+def stem(word: str) -> str:
+    """A crude stem that puts a word with its family ("stimulator", "stimulation" -> "stimul"); words that
+    would be cut below four letters stay as they are ("fusion")."""
+    s = _SUFFIX.sub("", word)
+    return s if len(s) >= 4 else word
+
+
+def stems_of(words: frozenset[str] | set[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in words)
+
+
+def covered(core: frozenset[str] | set[str], words: frozenset[str] | set[str], stems: frozenset[str]) -> bool:
+    """Whether every treatment word of ``core`` is one of ``words`` or of the same family as one."""
+    return all(w in words or stem(w) in stems for w in core)
 
 
 @lru_cache(maxsize=8192)

@@ -55,6 +55,7 @@ from .common import (
     _number,
     core_of,
     core_words,
+    covered,
     dates_in,
     distinctive,
     find_counts,
@@ -66,6 +67,7 @@ from .common import (
     paragraphs,
     sentences,
     spanish_age,
+    stem,
     strip_markdown,
 )
 from .facts import ItemFact, LetterFacts, squash_text
@@ -386,12 +388,39 @@ def _item_hits(text: str, items: list[ItemFact]) -> dict[int, set[str]]:
     if not hits:
         hits = {f.index: f.weak_keys & ws for f in items if f.weak_keys & ws}
     if len(hits) > 1:
+        # A key several items share ("operative" of "Pre-operative EKG" and "Post-operative physical therapy")
+        # names none of them where another item is named by a key of its own.
+        shared = _shared_keys(items)
+        own = {i for i, ks in hits.items() if ks - shared}
+        if own and len(own) < len(hits):
+            hits = {i: ks for i, ks in hits.items() if i in own}
+    if len(hits) > 1:
         core = core_words()
         drop = {b for b, kb in hits.items() for a, ka in hits.items()
                 if a != b and kb <= items[a].vocab and not kb & core and not ka <= items[b].vocab}
         if len(drop) < len(hits):
             hits = {i: k for i, k in hits.items() if i not in drop}
     return hits
+
+
+_SHARED_MEMO: dict[int, tuple[list[ItemFact], frozenset[str]]] = {}
+
+
+def _shared_keys(items: list[ItemFact]) -> frozenset[str]:
+    """Keys that belong to more than one item (memoised per item list)."""
+    hit = _SHARED_MEMO.get(id(items))
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for f in items:
+        shared |= f.keys & seen
+        seen |= f.keys
+    out = frozenset(shared)
+    if len(_SHARED_MEMO) > 256:
+        _SHARED_MEMO.clear()
+    _SHARED_MEMO[id(items)] = (items, out)
+    return out
 
 
 def _item_mentions(text: str, items: list[ItemFact]) -> set[int]:
@@ -410,7 +439,9 @@ def _glossed(stext: str, hits: dict[int, set[str]], context: list[int], items: l
     for b, kb in hits.items():
         if b in context or kb & core:
             continue
-        support_b = dist & items[b].vocab
+        support_b = dist & (items[b].vocab | items[b].keys | items[b].weak_keys)
+        if not support_b:
+            continue
         for a in context:
             if support_b <= items[a].vocab:
                 out[b] = a
@@ -437,14 +468,14 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     ws = mapped_words(phrase)
     scored: list[tuple[float, int]] = []
     for f in items:
-        if core and not core <= (f.vocab | f.block_words):
+        if core and not covered(core, f.vocab | f.block_words, f.stems):
             continue
         overlap = len(dist & (f.keys | f.vocab))
         weak = bool(f.weak_keys & ws)
         if not core and overlap == 0 and not weak:
             continue
         ratio = fuzz.token_set_ratio(norm_words(phrase), norm_words(f.name))
-        strong = bool(core) and core <= f.vocab
+        strong = bool(core) and covered(core, f.vocab, f.stems)
         scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
@@ -880,7 +911,11 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
     skip = [(d.start, d.end) for d in dates] + [(s, e) for _, s, e in pages] + case_spans + [(s, e) for _, s, e in ages]
     counts: list[Count] = []
     deadlines: list[Deadline] = []
+    freq_starts = {fq.start for fq in frequencies(text, lang)}
     for c in find_counts(text, lang, skip=skip):
+        if c.start in freq_starts and c.noun == "visit":
+            # "3 visits a week for 4 weeks": a rate (3 times a week), not a number of visits
+            c = Count(c.values, "time", c.start, c.end, c.num_start, c.num_end, c.text, c.word)
         si = _sent_at(sents, c.start)
         stext = text[sents[si].start:sents[si].end] if si >= 0 else ""
         context = _deadline_context(text, c, stext, prev_text(si) if si >= 0 else "", lang)
@@ -1278,15 +1313,18 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
         return
     names = "; ".join(f.name for f in facts.items)
     all_vocab: set[str] = set()
+    all_stems: set[str] = set()
     for f in facts.items:
         all_vocab |= f.vocab
+        all_stems |= f.stems
     for t in r.treatments:
         phrase = treatment_words(t.text)
         core = core_of(phrase)
         how = "decided" if t.source == "heading" else "requested"
-        if core and not any(core <= (f.vocab | f.block_words) for f in facts.items) and not core <= all_vocab:
+        if core and not any(covered(core, f.vocab | f.block_words, f.stems) for f in facts.items) \
+                and not covered(core, all_vocab, frozenset(all_stems)):
             # (a phrase naming several items is fine: "a TENS unit and E-stim", "Blood tests (CBC and BMP)")
-            unknown = sorted(core - all_vocab)
+            unknown = sorted(w for w in core if w not in all_vocab and stem(w) not in all_stems)
             yield emit("NOT_DISPUTED", "error", "explanation",
                        f"names {t.text.strip()!r} as {how}, but {', '.join(unknown) or 'it'} is not a disputed item; "
                        f"the letter decides: {names}",

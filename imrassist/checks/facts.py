@@ -24,7 +24,7 @@ from ..parse import find_age, find_dates, singular
 from .common import (
     Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
-    mapped_words, page_refs, sentences, treatment_vocab, word_set,
+    mapped_words, page_refs, sentences, stems_of, treatment_vocab, word_set,
 )
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
@@ -102,6 +102,9 @@ class ItemFact:
     #: Generic words of the name that no other item shares ("therapy" when one item is a therapy): they
     #: point at this item in a sentence that names no item by its specific words.
     weak_keys: set[str] = field(default_factory=set)
+    #: Stems of ``vocab`` and ``block_words`` ("stimul" of stimulation): a treatment word of the same
+    #: family as the item's words is not another treatment ("stimulator" for interferential stimulation).
+    stems: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -360,12 +363,32 @@ _SURGERY_NAME_RE = re.compile(
     r"|reconstruction|debridement|acromioplasty|excision|(?<!myofascial\s)release|-?ectomy|-?otomy|-?plasty)\b", re.IGNORECASE)
 
 
+#: Kinds of treatment and the plain words that say "the one of that kind" ("the machine" for a CPM device,
+#: "the pills" for the one medication): a name of the kind (left) gets the words (right) as weak keys.
+_KINDS: list[tuple[re.Pattern[str], frozenset[str]]] = [
+    (re.compile(r"\b(?:device|unit|machine|stimulator|tens|cpm|continuous\s+passive\s+motion|interferential|h-?wave|e-?stim"
+                r"|pump|cryotherapy|cold\s+therapy|vasocompression|traction|nmes|ems)\b", re.I),
+     frozenset({"machine", "device", "unit", "equipment"})),
+    (re.compile(r"\b(?:\d+\s*mg|mcg|#\s?\d+|tablets?|capsules?|cream|gel|ointment|lotion|patch(?:es)?|refills?)\b|#\s?\d+", re.I),
+     frozenset({"medication", "medicine", "pill", "drug", "prescription"})),
+    (re.compile(r"\b(?:tests?|testing|screens?|panel|labs?|cbc|bmp|urinalysis|uds|udt|ekg|ecg|emg|ncv|ncs)\b", re.I),
+     frozenset({"test", "testing", "lab", "labs", "screen"})),
+    (re.compile(r"\b(?:mri|x-?rays?|ct|scan|imaging|radiographs?|ultrasound|arthrogram|myelogram)\b", re.I),
+     frozenset({"scan", "imaging", "picture", "image"})),
+    (re.compile(r"\b(?:consult(?:ation)?|referral|evaluation)\b", re.I), frozenset({"consult", "consultation", "specialist"})),
+    (re.compile(r"\b(?:stay|inpatient|hospital(?:ization)?)\b", re.I), frozenset({"stay", "hospital", "hospitalization"})),
+]
+
+
 def _weak_keys(names: list[str]) -> list[set[str]]:
     cands = []
     for name in names:
         ws = word_set(name)
-        surgery = {"surgery"} if _SURGERY_NAME_RE.search(name) else set()
-        cands.append({w for w in ws | surgery if w in _WEAK_KEY_WORDS})
+        extra = {"surgery", "operation"} if _SURGERY_NAME_RE.search(name) else set()
+        for rx, kind_words in _KINDS:
+            if rx.search(name):
+                extra |= kind_words
+        cands.append({w for w in ws if w in _WEAK_KEY_WORDS} | extra)
     out = []
     for i, c in enumerate(cands):
         others = set().union(*(cands[j] | word_set(names[j]) for j in range(len(names)) if j != i)) if len(names) > 1 else set()
@@ -441,6 +464,7 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
                 regions=regions,
                 sides=body_sides(name) or body_sides(header),
                 weak_keys=weak[i],
+                stems=stems_of(treatment_vocab(name) | word_set(block_text)),
             )
         )
     _summary_requests(letter, out)

@@ -99,6 +99,17 @@ _REREAD_MEMO: dict[tuple[str, str, str, str], tuple[bool, Any] | None] = {}
 _INDEX_RE = re.compile(r"\[\d+\]")
 
 
+_PRONOUNS = re.compile(r"\b(?P<f>she|her|hers|herself|ella)\b|\b(?P<m>he|him|his|himself|[eé]l)\b", re.IGNORECASE)
+
+
+def _pronoun_sex(frag: str) -> str | None:
+    """The sex a quote states by a pronoun ("She reported ...": female), when it names no sex word."""
+    m = _PRONOUNS.search(frag)
+    if m is None:
+        return None
+    return "female" if m.group("f") else "male"
+
+
 def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """:func:`_reread_uncached`, memoised: a pure function of the field, the value and the quote (the same
     quotes come back for every record of a letter)."""
@@ -161,7 +172,7 @@ def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | Non
         want = [x for x in (value.min, value.max) if x is not None]
         return all(any(_num_eq(n, w) for n in nums) for w in want), None
     if leaf == "sex":
-        got = parse_sex(frag)
+        got = parse_sex(frag) or _pronoun_sex(frag)
         return got == value, got
     if leaf == "decision":
         low = frag.lower()

@@ -453,12 +453,18 @@ _FLIPS = {
 }
 
 
+#: The outcome right after an item line's colon ("X: approved", "X: still denied", "X: not approved.").
+_LINE_OUTCOME = re.compile(r":[\s*_]*(?:(?:still|not|sigue|no)\s+)?(?:approved|denied|aprobad[oa]|negad[oa])\b", re.I)
+
+
 def _outcome_lines(c: _ExplCtx) -> list[tuple[int, int]]:
-    """Spans of "X: outcome" lines (where a flipped outcome is unambiguous)."""
+    """Spans of "X: outcome" lines (where a flipped outcome is unambiguous): the outcome follows the colon
+    ("Tramadol: approved."), not a sentence further on the line ("Your doctor asked for three things: ...
+    The review was about what was still denied.")."""
     out = []
     for m in re.finditer(r"(?m)^.*\S:[ \t]*\S.*$", c.plain):
         line = m.group(0)
-        if re.search(r"approved|denied|aprobad|negad", line, re.I) and not re.match(
+        if _LINE_OUTCOME.search(line) and not re.match(
                 r"[\s*_-]*(?:Why|What|Por qu|Qu[eé] pasa|Case|N[uú]mero|Good news|Lo\s|Lo que|Todo lo)", line, re.I):
             out.append((m.start(), m.end()))
     return out
@@ -469,7 +475,8 @@ def _e_outcome_flip(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None:
     if not lines:
         return None
     ls, le = rng.choice(lines)
-    colon = c.plain.index(":", ls) if ":" in c.plain[ls:le] else ls
+    hit = _LINE_OUTCOME.search(c.plain, ls, le)
+    colon = hit.start() if hit else ls
     for pat, rep in _FLIPS[c.lang]:
         m = re.search(pat, c.text[colon:le], re.I)
         if m:
@@ -511,7 +518,8 @@ def _e_treatment_swap(c: _ExplCtx, rng: random.Random) -> tuple[str, str] | None
     if not lines or new is None:
         return None
     ls, le = rng.choice(lines)
-    colon = c.plain.index(":", ls)
+    hit = _LINE_OUTCOME.search(c.plain, ls, le)
+    colon = hit.start() if hit else c.plain.index(":", ls)
     s = ls
     while s < colon and not c.plain[s].strip():
         s += 1
