@@ -30,9 +30,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from imrassist.checks import check, clear_caches  # noqa: E402
+from imrassist.checks import check  # noqa: E402
 from imrassist.extract import extract  # noqa: E402
 from imrassist.letter import read_letter  # noqa: E402
+
+try:
+    from imrassist.checks import clear_caches  # noqa: E402
+except ImportError:  # an older imrassist (to compare versions): forget the per-letter caches it had
+
+    def clear_caches() -> None:
+        from imrassist import checks
+        from imrassist.checks import facts
+
+        checks._REF_CACHE.clear()
+        facts._CACHE.clear()
 
 
 def _explanation(record, letter) -> str:

@@ -529,9 +529,20 @@ class StemScan:
 
 def frequencies(text: str, lang: str = "en") -> list[Frequency]:
     """Every frequency x duration phrase of ``text`` (digits or words; "2X4" is 2 a week for 4 weeks)."""
-    phrase, nxm = _freq_res("es" if lang == "es" else "en")
+    lang = "es" if lang == "es" else "en"
+    phrase, nxm = _freq_res(lang)
     out: list[Frequency] = []
-    for m in _matches_at(phrase, text, _token_starts(text, _freq_firsts("es" if lang == "es" else "en"))):
+    low = text.lower()
+    # Every phrase names its period and duration (week, wk, month; semana, mes), and a phrase can start
+    # with "a" only as "a dozen", "a single" or "a hundred".
+    if any(w in low for w in (("week", "wk", "month") if lang == "en" else ("semana", "mes"))):
+        firsts = _freq_firsts(lang)
+        if lang == "en" and not any(w in low for w in ("dozen", "single", "hundred")):
+            firsts = firsts - {"a"}
+        starts = _token_starts(text, firsts)
+    else:
+        starts = []
+    for m in _matches_at(phrase, text, starts):
         per = tuple(v for v in (_number(m.group("fa"), lang), _number(m.group("fb"), lang) if m.group("fb") else None) if v is not None)
         dur = tuple(v for v in (_number(m.group("da"), lang), _number(m.group("db"), lang) if m.group("db") else None) if v is not None)
         if not per or not dur:
@@ -539,7 +550,7 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         period = "month" if fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
         unit = "month" if fold(m.group("unit")).startswith(("mo", "mes")) else "week"
         out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
-    for m in _matches_at(nxm, text, [d.start() for d in _DIGIT_RUN.finditer(text)]):
+    for m in _matches_at(nxm, text, [d.start() for d in _DIGIT_RUN.finditer(text)] if "x" in low or "×" in low else []):
         if any(f.start <= m.start() < f.end for f in out):
             continue
         da = int(m.group("da"))
