@@ -273,7 +273,10 @@ class _Builder:
         return self.parts[-1][-1] if self.parts else ""
 
 
-_TOKEN_RE = re.compile(r"[^ \t\r\f\v\u00a0\u2007\u2009\u202f\u200b\ufeff]+")
+_WS = " \t\r\f\v\u00a0\u2007\u2009\u202f\u200b\ufeff"
+# Runs of words separated by single plain spaces: copied in one piece (the common case), so the builder
+# works per run rather than per word; any other whitespace collapses to one synthetic space.
+_CHUNK_RE = re.compile(rf"[^{_WS}]+(?: [^{_WS}]+)*")
 
 
 def normalize(original: str) -> tuple[str, array]:
@@ -325,12 +328,12 @@ def normalize(original: str) -> tuple[str, array]:
             prev_end = para[0].start - 1 if para[0].start > 0 else 0
             b.synth("\n", max(0, prev_end))
         for l_index, ln in enumerate(para):
-            tokens = list(_TOKEN_RE.finditer(ln.content))
+            tokens = list(_CHUNK_RE.finditer(ln.content))
             if not tokens:
                 continue
             if l_index and b.length and b.last_char() != "\n":
                 prev_text = para[l_index - 1].content.rstrip()
-                first_tok = tokens[0].group(0)
+                first_tok = tokens[0].group(0).split(" ", 1)[0]
                 if (
                     prev_text.endswith("-")
                     and re.search(r"[A-Za-z]-$", prev_text)

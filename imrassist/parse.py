@@ -524,10 +524,30 @@ class LimitMatch:
     bounded: bool = False  # stated as a bound: "up to", "no more than", "not exceed", "limited to"
 
 
-def find_limits(text: str) -> list[LimitMatch]:
+_LIMIT_NOUN_RE = re.compile(rf"\b{_LIMIT_NOUNS}\b", re.IGNORECASE)
+
+
+def _limit_matches(text: str) -> list[re.Match[str]]:
+    """The matches of ``_LIMIT_RE`` in ``text``, found from the nouns back (a scan of the whole text with
+    the number-word alternation at every position is ~10x slower); same matches as a plain finditer."""
+    found: dict[int, re.Match[str]] = {}
+    for nm in _LIMIT_NOUN_RE.finditer(text):
+        w0 = max(0, nm.start() - 120)
+        for m in _LIMIT_RE.finditer(text, w0, min(len(text), nm.end() + 30)):
+            if m.start("noun") == nm.start() and m.start() > w0:
+                found.setdefault(m.start("noun"), m)
+                break
+            if m.start("noun") == nm.start() and w0 == 0:
+                found.setdefault(m.start("noun"), m)
+                break
+    return [found[k] for k in sorted(found)]
+
+
+@lru_cache(maxsize=256)
+def find_limits(text: str) -> tuple[LimitMatch, ...]:
     """Every "<n>[-<m>] visits/sessions/treatments" phrase; ``per_period`` marks frequencies."""
     out = []
-    for m in _LIMIT_RE.finditer(text):
+    for m in _limit_matches(text):
         if m.group("a").lower() in ("once", "twice", "thrice", "single", "a single"):
             continue  # adverbs of frequency, not counts ("once less invasive treatment has failed")
         a = _num(m.group("a"))
@@ -547,7 +567,7 @@ def find_limits(text: str) -> list[LimitMatch]:
         else:
             lo, hi = None, int(a)
         out.append(LimitMatch(lo, hi, unit, m.start(), m.end(), bool(m.group("per")), bool(m.group("upto"))))
-    return out
+    return tuple(out)
 
 
 def parse_limit(text: str) -> tuple[int | None, int | None, str] | None:

@@ -273,6 +273,9 @@ WORD_NUMBERS = {
 }
 
 
+_WORD_NUMBER_RE = re.compile(r"\b(" + "|".join(WORD_NUMBERS) + r")\b", re.IGNORECASE)
+
+
 def _strings(obj: Any) -> Iterable[str]:
     if isinstance(obj, str):
         yield obj
@@ -303,9 +306,8 @@ def record_numbers(record: CaseRecord) -> set[float]:
         elif isinstance(o, str):
             for m in _NUM.finditer(o):
                 nums.add(float(m.group(1)))
-            for w, v in WORD_NUMBERS.items():
-                if re.search(rf"\b{w}\b", o, re.IGNORECASE):
-                    nums.add(float(v))
+            for w in _WORD_NUMBER_RE.findall(o):
+                nums.add(float(WORD_NUMBERS[w.lower()]))
         elif isinstance(o, dict):
             for k, v in o.items():
                 if k not in _NOT_FACTS:
