@@ -150,7 +150,8 @@ def _year(y: str) -> int:
     return v
 
 
-def find_dates(text: str, *, dmy: bool = False) -> list[DateMatch]:
+@lru_cache(maxsize=8192)
+def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
     """All dates in ``text`` in the formats these letters and explanations use, in order.
 
     Numeric dates are month-first (US letters) unless ``dmy`` is set (Spanish explanations write
@@ -178,7 +179,7 @@ def find_dates(text: str, *, dmy: bool = False) -> list[DateMatch]:
             found.append(DateMatch(m.start(), m.end(), d, m.group(0), style))
             taken.append((m.start(), m.end()))
     found.sort(key=lambda x: x.start)
-    return found
+    return tuple(found)
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -48,7 +48,7 @@ def test_date_formats_round_trip(d: dt.date, style: str) -> None:
 
 
 def test_dates_are_not_levels_or_ratios() -> None:
-    assert find_dates("disc protrusion at L4-5 and C5-6, pain 5/10, 10/325mg") == []
+    assert find_dates("disc protrusion at L4-5 and C5-6, pain 5/10, 10/325mg") == ()
     assert parse_date("DOS 12/29/16") == dt.date(2016, 12, 29)
     assert parse_date("10-13-16") == dt.date(2016, 10, 13)
 
