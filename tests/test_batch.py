@@ -475,3 +475,19 @@ def test_jsonl_that_fills_up_stops_the_batch_with_one_line(monkeypatch: pytest.M
     assert "Traceback" not in err
     assert "batch stopped after 1 of 4 letter(s): No space left on device; rerun with --resume" in err
     assert len(rows(jl)) == 1
+
+
+def test_checks_memos_are_emptied_every_n_letters(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A long batch must not grow without bound: every CLEAR_CACHES_EVERY letters a process empties the
+    checks' memos (imrassist.checks.clear_caches)."""
+    import imrassist.checks as checks
+
+    calls: list[int] = []
+    monkeypatch.setattr(checks, "clear_caches", lambda: calls.append(1))
+    monkeypatch.setattr(batch, "CLEAR_CACHES_EVERY", 2)
+    monkeypatch.setattr(batch, "_done_here", 0)
+    code = main(["analyze", *map(str, GOOD), "--jsonl", str(tmp_path / "r.jsonl")])
+    capsys.readouterr()
+    assert code in (0, 1)
+    assert len(calls) == 2
