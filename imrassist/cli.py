@@ -18,6 +18,7 @@ from . import __version__
 from .errors import ImrassistError, InputError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERNAL = 3  # not an input problem: a bug in imrassist
 
 
 class _Parser(argparse.ArgumentParser):
@@ -367,6 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: still one line, and a way to see more
+        if args.debug:
+            raise
+        _err(f"internal error ({type(exc).__name__}); rerun with --debug for the traceback")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,12 @@ from .models import CaseRecord
 
 
 def decode_text(data: bytes, *, source: str) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with a byte-order mark ("Unicode" in Notepad)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError("text starts like UTF-16 but does not decode as UTF-16", source=source,
+                             reason="encoding") from exc
     if b"\x00" in data[:4096]:
         raise InputError("binary file, expected text", source=source, reason="binary")
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
