@@ -41,6 +41,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from .. import __version__
 from ..errors import ImrassistError, InputError
+from ..models import Usage
 from .score import FIELD_NAMES, FieldCounts, LetterScore, Regression, SuiteScore, compare_to_baseline, score_letter, score_suite
 
 __all__ = [
@@ -188,18 +189,10 @@ def discover_suite(path: str | os.PathLike[str], *, pdf: bool = False) -> Suite:
 # ----------------------------------------------------------------------------------------------- models
 
 
-class UsageTotals(BaseModel):
+class UsageTotals(Usage):
     """Summed over letters from each record's ``meta.usage`` (all zero for the rules backend)."""
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
     total_tokens: int = 0
-    requests: int = 0
-    cache_hits: int = 0
-    transport_retries: int = 0
-    validation_retries: int = 0
-    latency_s: float = 0.0
-    cost_usd: float | None = None
     letters_with_usage: int = 0
 
 
