@@ -29,4 +29,13 @@ def fake_openai():
         server.verify()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fresh_llm_clients():
+    """Drop the cached openai/instructor clients after a test (each test may use a new fake server)."""
+    yield
+    from imrassist.llm.client import reset_clients
+
+    reset_clients()
 # ==================================================================== end fake OpenAI server

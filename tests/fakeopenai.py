@@ -694,3 +694,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve()
+
+
+def fake_settings(fake: "FakeOpenAI", **kw: Any) -> Any:
+    """LLMSettings pointed at a fake server, with tiny backoffs so retry tests stay fast."""
+    from imrassist.llm.settings import LLMSettings
+
+    kw.setdefault("model", "fake-model")
+    kw.setdefault("base_url", fake.base_url)
+    kw.setdefault("mode", "tools")
+    kw.setdefault("backoff_initial", 0.01)
+    kw.setdefault("backoff_max", 0.05)
+    return LLMSettings(**kw)

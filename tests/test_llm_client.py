@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.fakeopenai import fake_settings
 from pydantic import BaseModel, ValidationInfo, field_validator
 
 from tests.fakeopenai import Reply
@@ -33,7 +35,6 @@ from imrassist.llm import (
     default_mode,
     detect_provider,
     redact,
-    reset_clients,
     structured,
 )
 
@@ -53,20 +54,10 @@ def msgs(text: str = LETTER) -> list[dict[str, str]]:
     return [{"role": "system", "content": "Extract the person."}, {"role": "user", "content": text}]
 
 
-def make(fake, **kw) -> LLMSettings:
-    """Settings for the fake server: tiny backoff so retry tests stay fast."""
-    kw.setdefault("model", "fake-model")
-    kw.setdefault("base_url", fake.base_url)
-    kw.setdefault("mode", "tools")
-    kw.setdefault("backoff_initial", 0.01)
-    kw.setdefault("backoff_max", 0.05)
-    return LLMSettings(**kw)
+make = fake_settings  # settings for the fake server (tests/fakeopenai.py)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    yield
-    reset_clients()
+pytestmark = pytest.mark.usefixtures("fresh_llm_clients")
 
 
 def assert_no_letter_text(err: BaseException) -> None:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakeopenai import fake_settings
+
 from imrassist.explain import ExplanationResult, explain
 from imrassist.explain.llm import record_facts
 from imrassist.extract.rules import extract_rules
 from imrassist.letter import read_letter
-from imrassist.llm import LLMNotConfigured, LLMSettings, reset_clients
+from imrassist.llm import LLMNotConfigured, LLMSettings
 from imrassist.llm.prompts import load_prompt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,19 +24,10 @@ GOOD = (ROOT / "prompts" / "explain" / "v1" / "example.md").read_text()  # the t
 BAD = GOOD.replace("6 sessions of PUSH therapy", "8 sessions of PUSH therapy").replace("October 19, 2012", "October 19, 2011")
 
 
-def make(fake, **kw) -> LLMSettings:
-    kw.setdefault("model", "fake-model")
-    kw.setdefault("base_url", fake.base_url)
-    kw.setdefault("mode", "tools")
-    kw.setdefault("backoff_initial", 0.01)
-    kw.setdefault("backoff_max", 0.05)
-    return LLMSettings(**kw)
+make = fake_settings  # settings for the fake server (tests/fakeopenai.py)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    yield
-    reset_clients()
+pytestmark = pytest.mark.usefixtures("fresh_llm_clients")
 
 
 @pytest.fixture(scope="module")
