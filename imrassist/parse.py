@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 # ------------------------------------------------------------------------------------------------ numbers
 
@@ -63,9 +64,42 @@ NUMBER_WORDS_ES: dict[str, int] = _build_number_words("es")
 NUMBER_WORDS: dict[str, int] = {**NUMBER_WORDS_ES, **NUMBER_WORDS_EN}  # English wins ("once" = 1)
 
 
+def word_alternation(words: Iterable[str], separator: str | None = None) -> str:
+    """A regex for "any of ``words``, longer words first" (``w1|w2|...`` sorted longest first, so that
+    "twenty-four" wins over "twenty"), written as a trie: ``t(?:en|w(?:elve|enty(?:-(?:one|...))?))``.
+
+    Why a trie: the regex engine tries the branches of an alternation one by one, so a list of 200
+    number words costs 200 attempts at every position where none matches (and it is slow to compile); a
+    trie costs one attempt per letter. It matches the same strings in the same order of preference: at
+    any position the words that match are prefixes of one another, the list tries them longest first,
+    and so does the trie (a word that ends inside the trie is an optional continuation, tried after the
+    longer words). With ``separator`` (a regex such as ``[\s-]+``), the runs of spaces and hyphens inside
+    a word match it instead of themselves.
+    """
+    end, sep = "", "\x00"  # trie keys: a character, or "" for "a word ends here", or "\x00" for a separator
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for part_index, part in enumerate(re.split(r"[\s-]+", w) if separator is not None else [w]):
+            if part_index:
+                node = node.setdefault(sep, {})
+            for ch in part:
+                node = node.setdefault(ch, {})
+        node[end] = {}
+
+    def render(node: dict[str, dict]) -> str:
+        branches = [(separator if ch == sep else re.escape(ch)) + render(child)
+                    for ch, child in sorted(node.items()) if ch != end]
+        if end not in node:
+            return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + "|".join(branches) + ")?" if branches else ""
+
+    return render(trie)
+
+
 def _alt(words: dict[str, int]) -> str:
-    # Longest first so that "twenty-four" wins over "twenty"; whole words only ("un" is not in "Unknown").
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    # Whole words only ("un" is not in "Unknown"): the caller puts \b around it.
+    return word_alternation(words)
 
 
 NUMBER_TOKEN = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_EN)})\b)"

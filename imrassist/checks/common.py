@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import knowledge
-from ..parse import NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, parse_number, singular
+from ..parse import NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, parse_number, singular, word_alternation
 
 # ------------------------------------------------------------------------------------------- sentences
 
@@ -271,7 +271,7 @@ def _number_words(lang: str) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _count_re(lang: str) -> re.Pattern[str]:
-    words = "|".join(r"[\s-]+".join(re.escape(p) for p in re.split(r"[\s-]+", w)) for w in _number_words(lang))
+    words = word_alternation(_number_words(lang), separator=r"[\s-]+")  # (a trie: see its docstring)
     num = rf"(?:\d+(?:\.\d+)?|(?:{words}))"
     link = r"(?:-|–|to|or|and)" if lang == "en" else r"(?:-|–|a|o|y)"
     return re.compile(
