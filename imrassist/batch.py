@@ -785,6 +785,25 @@ def _chain(first: list[dict[str, Any]], rest: Iterator[dict[str, Any]]) -> Itera
             close()
 
 
+def _analysis_text(res: dict[str, Any], analysis: dict[str, Any], record_text: Any) -> str:
+    """The terminal view of one analysed letter: what was read, the worker's explanation, the reviewer
+    summary and the findings, each under a rule so a long batch stays scannable."""
+    from .models import CaseRecord, FindingsReport
+    from .render import findings_text
+
+    rule = "=" * 100
+    parts = [rule, f"{res['source']}: {res.get('items', 0)} item(s), {res.get('errors', 0)} error finding(s), "
+             f"{res.get('warnings', 0)} warning(s)", rule]
+    if analysis.get("record"):
+        parts += [record_text(CaseRecord.model_validate(analysis["record"])), ""]
+    parts += ["-- Explanation for the worker " + "-" * 70, (analysis.get("explanation") or "").strip(), ""]
+    if analysis.get("summary"):
+        parts += ["-- Reviewer summary " + "-" * 80, analysis["summary"].strip(), ""]
+    if analysis.get("findings"):
+        parts += ["-- Checks " + "-" * 90, findings_text(FindingsReport.model_validate(analysis["findings"]))]
+    return "\n".join(parts)
+
+
 def _print_result(kind: str, res: dict[str, Any], *, as_json: bool, gold_view: bool, single: bool, record_text: Any) -> None:
     from .models import CaseRecord
 
@@ -802,9 +821,7 @@ def _print_result(kind: str, res: dict[str, Any], *, as_json: bool, gold_view: b
                 summary = {k: v for k, v in res.items() if k not in ("analysis",)}
                 sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
             else:
-                sys.stdout.write(f"== {res['source']}: {res.get('items', 0)} item(s), "
-                                 f"{res.get('errors', 0)} error finding(s), {res.get('warnings', 0)} warning(s)\n")
-                sys.stdout.write((analysis.get("explanation") or "") + "\n\n")
+                sys.stdout.write(_analysis_text(res, analysis, record_text) + "\n\n")
         sys.stdout.flush()
     except BrokenPipeError:  # `imrassist analyze ... | head`
         os._exit(0)
