@@ -7,9 +7,11 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from ..models import CaseRecord, Extracted, Item
+from pydantic import BaseModel
+
+from ..models import CaseRecord, Evidence, Extracted, Item
 from .phrases import COMMON_WORDS, DISPENSE_FORMS, MAX_GLOSSES_PER_ITEM, PHRASES, SECONDARY_TERMS
 
 # ------------------------------------------------------------------------------------------- numbers
@@ -58,6 +60,9 @@ class GlossTerm:
     en: str
     es: str
     secondary: bool
+    #: The spelling lower-cased when it is ASCII ("" otherwise): an ASCII name can hold a match only if it
+    #: holds this (a cheap test before the pattern; see find_glosses).
+    key: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +82,8 @@ def gloss_terms() -> tuple[GlossTerm, ...]:
                 continue
             rx = re.compile(r"(?<![\w/-])" + re.escape(spelling) + r"(?![\w/-])", re.IGNORECASE)
             out.append(GlossTerm(row.get("term", spelling), rx, len(spelling), en, es,
-                                 row.get("term", spelling) in SECONDARY_TERMS))
+                                 row.get("term", spelling) in SECONDARY_TERMS,
+                                 spelling.lower() if spelling.isascii() else ""))
     out.sort(key=lambda g: -g.length)
     return tuple(out)
 
@@ -120,7 +126,13 @@ def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_
     a warm pool" beside a "Home exercise kit" would read as a statement about the kit."""
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, GlossTerm]] = []
+    # Case-insensitive matching of ASCII against ASCII is plain lower-casing, so an ASCII spelling that is
+    # not a substring of an ASCII name cannot match it (non-ASCII text may match through Unicode case
+    # rules, e.g. the Kelvin sign: there every pattern runs).
+    low = name.lower() if name.isascii() else None
     for g in gloss_terms():  # longest spellings first, so a term's jargon form wins over its plain one
+        if low is not None and g.key and g.key not in low:
+            continue
         for m in g.pattern.finditer(name):
             a, b = m.span()
             if any(a < y and x < b for x, y in taken):
@@ -288,36 +300,55 @@ def _strings(obj: Any) -> Iterable[str]:
 
 
 _NOT_FACTS = frozenset({"start", "end", "alignment", "span"})  # offsets into the letter are not facts in it
+#: The parts of a record that hold facts besides ``letter`` (``meta`` and ``schema_version`` are not facts;
+#: neither are the letter's hash, file name and layout).
+_FACT_PARTS = ("worker", "dates", "items", "reviewer", "summary")
+_NOT_LETTER_FACTS = frozenset({"sha256", "source", "layout"})
+
+
+def iter_record_numbers(record: CaseRecord) -> Iterator[float]:
+    """Every number the record can vouch for, one at a time (repeats included): in its values, its
+    evidence quotes, its dates. The record's models are walked in place (no ``model_dump`` copy; a model's
+    ``__dict__`` holds its fields in order), three times: for its number and date values, for the numbers
+    written in its text values (treatment names, the case number), then in its evidence quotes. That is
+    the order in which an explanation states them, and the long quotes come last, so a caller checking a
+    few numbers (``template.self_check``) usually stops early."""
+
+    def walk(o: Any, tier: str, in_quote: bool) -> Iterator[float]:
+        if isinstance(o, str):
+            if tier == ("quotes" if in_quote else "text"):
+                for m in _NUM.finditer(o):
+                    yield float(m.group(1))
+                for w in _WORD_NUMBER_RE.findall(o):
+                    yield float(WORD_NUMBERS[w.lower()])
+        elif isinstance(o, bool):
+            return
+        elif isinstance(o, (int, float)):
+            if tier == "values":
+                yield float(o)
+        elif isinstance(o, _dt.date):
+            if tier == "values":
+                yield from (float(o.day), float(o.month), float(o.year), float(o.year % 100))
+        elif isinstance(o, (BaseModel, dict)):
+            fields = o.__dict__ if isinstance(o, BaseModel) else o
+            in_quote = in_quote or isinstance(o, Evidence)
+            for k, v in fields.items():
+                if k not in _NOT_FACTS:
+                    yield from walk(v, tier, in_quote)
+        elif isinstance(o, (list, tuple)):
+            for v in o:
+                yield from walk(v, tier, in_quote)
+
+    parts = [{k: v for k, v in record.letter.__dict__.items() if k not in _NOT_LETTER_FACTS}]
+    parts += [getattr(record, part) for part in _FACT_PARTS]
+    for tier in ("values", "text", "quotes"):
+        for part in parts:
+            yield from walk(part, tier, False)
 
 
 def record_numbers(record: CaseRecord) -> set[float]:
     """Every number the record can vouch for: in its values, its evidence quotes, its dates."""
-    data = record.model_dump(mode="python", exclude={"meta": True, "schema_version": True,
-                                                      "letter": {"sha256", "source", "layout"}})
-    nums: set[float] = set()
-
-    def walk(o: Any) -> None:
-        if isinstance(o, bool):
-            return
-        if isinstance(o, (int, float)):
-            nums.add(float(o))
-        elif isinstance(o, _dt.date):
-            nums.update({float(o.day), float(o.month), float(o.year), float(o.year % 100)})
-        elif isinstance(o, str):
-            for m in _NUM.finditer(o):
-                nums.add(float(m.group(1)))
-            for w in _WORD_NUMBER_RE.findall(o):
-                nums.add(float(WORD_NUMBERS[w.lower()]))
-        elif isinstance(o, dict):
-            for k, v in o.items():
-                if k not in _NOT_FACTS:
-                    walk(v)
-        elif isinstance(o, (list, tuple)):
-            for v in o:
-                walk(v)
-
-    walk(data)
-    return nums
+    return set(iter_record_numbers(record))
 
 
 def numbers_in(text: str) -> list[str]:

@@ -28,7 +28,7 @@ from .plain import (
     join_words,
     num,
     numbers_in,
-    record_numbers,
+    iter_record_numbers,
     unit_words,
 )
 
@@ -381,6 +381,12 @@ def _ia_gloss(lang: str) -> str:
 
 def self_check(text: str, record: CaseRecord) -> list[str]:
     """Numbers in ``text`` the record cannot vouch for (statutory deadlines aside). Empty when clean."""
-    allowed = record_numbers(record) | {float(x) for x in STATUTORY_NUMBERS}
-    bad = sorted({n for n in numbers_in(text) if float(n) not in allowed}, key=float)
+    stated = numbers_in(text)
+    unvouched = {float(n) for n in stated} - {float(x) for x in STATUTORY_NUMBERS}
+    if unvouched:  # walk the record only until every number stated is found in it
+        for x in iter_record_numbers(record):
+            unvouched.discard(x)
+            if not unvouched:
+                break
+    bad = sorted({n for n in stated if float(n) in unvouched}, key=float)
     return [f"the explanation states {n}, which the record does not hold" for n in bad]
