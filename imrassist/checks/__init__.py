@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from ..letter import Letter
 from ..models import CaseRecord, Finding, FindingsReport
@@ -37,7 +38,19 @@ from .registry import REGISTRY, Check, CheckContext, Registry, add_check, regist
 
 _BUILTINS_LOADED = False
 _LOCK = threading.Lock()
-_REF_CACHE: OrderedDict[str, tuple[str, CaseRecord]] = OrderedDict()
+
+
+@dataclass
+class _Reference:
+    """A cached reference reading of a letter (by its text), and the letter facts read with it once a
+    check has needed them (:func:`imrassist.checks.facts.facts_for`)."""
+
+    text: str
+    record: CaseRecord
+    facts: Any = None
+
+
+_REF_CACHE: OrderedDict[str, _Reference] = OrderedDict()
 _REF_CACHE_SIZE = 64
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -60,15 +73,24 @@ def reference_record(letter: Letter) -> CaseRecord:
     key = letter.sha256 or str(hash(letter.original))
     with _LOCK:
         hit = _REF_CACHE.get(key)
-        if hit is not None and hit[0] == letter.text:
+        if hit is not None and hit.text == letter.text:
             _REF_CACHE.move_to_end(key)
-            return hit[1]
+            return hit.record
     rec = extract_rules(letter)
     with _LOCK:
-        _REF_CACHE[key] = (letter.text, rec)
+        _REF_CACHE[key] = _Reference(letter.text, rec)
         while len(_REF_CACHE) > _REF_CACHE_SIZE:
             _REF_CACHE.popitem(last=False)
     return rec
+
+
+def _cached_reference(letter: Letter, reference: CaseRecord) -> _Reference | None:
+    """The cache entry of ``letter`` when ``reference`` is its cached reference reading, else None."""
+    with _LOCK:
+        hit = _REF_CACHE.get(letter.sha256 or str(hash(letter.original)))
+    if hit is not None and hit.record is reference and hit.text == letter.text:
+        return hit
+    return None
 
 
 def clear_caches() -> None:
@@ -77,14 +99,10 @@ def clear_caches() -> None:
     next check of a letter costs what the first one did (benchmarks; long-running services that want the
     memory back)."""
     _load_builtins()
-    from . import common, explanation, facts, letter, record
+    from . import common, letter, record
 
     with _LOCK:
-        _REF_CACHE.clear()
-    with facts._LOCK:
-        facts._CACHE.clear()
-    explanation._NAMED_MEMO.clear()
-    explanation._SHARED_MEMO.clear()
+        _REF_CACHE.clear()  # (and the letter facts kept with each reading)
     record._REREAD_MEMO.clear()
     for fn in (common.word_set, common.mapped_words, common.core_of, common.distinctive, common.treatment_vocab,
                common.fragment, common.limits, common.pages_in, common.guideline_citations, record._name_quantity,

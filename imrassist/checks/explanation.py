@@ -71,7 +71,7 @@ from .common import (
     strip_markdown,
 )
 from .facts import ItemFact, LetterFacts, squash_text
-from .registry import CheckContext, register
+from .registry import CheckContext, per_call, register
 
 APPEAL_DAYS = 30  # Labor Code 4610.6(h), 8 CCR 9792.10.7(c): petition to the WCAB within 30 days of mailing
 AUTHORIZE_WORKING_DAYS = 5  # 8 CCR 9792.10.7(a)(2): services not yet rendered
@@ -403,24 +403,18 @@ def _item_hits(text: str, items: list[ItemFact]) -> dict[int, set[str]]:
     return hits
 
 
-_SHARED_MEMO: dict[int, tuple[list[ItemFact], frozenset[str]]] = {}
-
-
 def _shared_keys(items: list[ItemFact]) -> frozenset[str]:
-    """Keys that belong to more than one item (memoised per item list)."""
-    hit = _SHARED_MEMO.get(id(items))
-    if hit is not None and hit[0] is items:
-        return hit[1]
+    """Keys that belong to more than one item (memoised for the check run)."""
+    return per_call(("explanation.shared_keys", id(items)), lambda: _shared_keys_of(items))
+
+
+def _shared_keys_of(items: list[ItemFact]) -> frozenset[str]:
     seen: set[str] = set()
     shared: set[str] = set()
     for f in items:
         shared |= f.keys & seen
         seen |= f.keys
-    out = frozenset(shared)
-    if len(_SHARED_MEMO) > 256:
-        _SHARED_MEMO.clear()
-    _SHARED_MEMO[id(items)] = (items, out)
-    return out
+    return frozenset(shared)
 
 
 def _item_mentions(text: str, items: list[ItemFact]) -> set[int]:
@@ -481,21 +475,10 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     return [i for _, i in scored]
 
 
-_NAMED_MEMO: dict[tuple[int, str], tuple[list[ItemFact], list[int]]] = {}
-
-
 def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
-    """The item a phrase names, or the items it names together ("Blood tests (CBC and BMP)"); memoised per
-    item list (the letter facts are cached, and explanations repeat their item lines)."""
-    key = (id(items), phrase)
-    hit = _NAMED_MEMO.get(key)
-    if hit is not None and hit[0] is items:
-        return list(hit[1])
-    out = _named_items_uncached(phrase, items)
-    if len(_NAMED_MEMO) > 4096:
-        _NAMED_MEMO.clear()
-    _NAMED_MEMO[key] = (items, out)
-    return list(out)
+    """The item a phrase names, or the items it names together ("Blood tests (CBC and BMP)"); memoised for
+    the check run (explanations repeat their item lines)."""
+    return list(per_call(("explanation.named_items", id(items), phrase), lambda: _named_items_uncached(phrase, items)))
 
 
 def _named_items_uncached(phrase: str, items: list[ItemFact]) -> list[int]:

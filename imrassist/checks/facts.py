@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -167,7 +165,8 @@ def squash_text(text: str) -> str:
 # ----------------------------------------------------------------------------------------------- build
 
 
-def _date_roles(letter: Letter) -> list[DateFact]:
+def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> list[DateFact]:
+    """Dates of the letter with their roles (``sents``: the letter's sentences, if already split)."""
     text = letter.text
     facts: list[DateFact] = []
     found = dates_in(text)
@@ -176,7 +175,7 @@ def _date_roles(letter: Letter) -> list[DateFact]:
     labels = StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer() if found else []
     cues = StemScan(_CUE_RE, _CUE_STEMS, text) if found else None
     label_ends = [m.end() for m in labels]  # (in order: the labels do not overlap)
-    sent_spans = sentences(text) if found else []
+    sent_spans = (sents if sents is not None else sentences(text)) if found else []
     si = 0
     for d in found:
         roles: set[str] = set()
@@ -218,7 +217,8 @@ def _noun_of_unit(unit: str | None) -> str | None:
 
 def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     text = letter.text
-    dates = _date_roles(letter)
+    sents = sentences(text)  # read for the dates' roles and for the requests of the letter's story
+    dates = _date_roles(letter, sents)
     role_dates: dict[str, set[dt.date]] = {}
     for d in dates:
         for r in d.roles:
@@ -296,7 +296,7 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
         for c in [*it.guidelines, *it.ca_guidelines]:
             sources.add(c.source)
 
-    items = _items(letter, reference)
+    items = _items(letter, reference, sents)
     return LetterFacts(letter, reference, dates, role_dates, pages, counts, items, age, age_span, sex, sex_span, sources)
 
 
@@ -396,7 +396,7 @@ def _weak_keys(names: list[str]) -> list[set[str]]:
     return out
 
 
-def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
+def _items(letter: Letter, reference: CaseRecord, sents: list[tuple[int, int]] | None = None) -> list[ItemFact]:
     text = letter.text
     blocks = find_blocks(letter)
     out: list[ItemFact] = []
@@ -467,7 +467,7 @@ def _items(letter: Letter, reference: CaseRecord) -> list[ItemFact]:
                 stems=stems_of(treatment_vocab(name) | word_set(block_text)),
             )
         )
-    _summary_requests(letter, out)
+    _summary_requests(letter, out, sents)
     return out
 
 
@@ -475,7 +475,7 @@ _REQUEST_OR_UR_STEMS = ("request", "asked", "rfa", "ordered", "sought", "prescri
                         "remaining", "leaving")
 
 
-def _summary_requests(letter: Letter, items: list[ItemFact]) -> None:
+def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[int, int]] | None = None) -> None:
     """Amounts the letter's story says were asked for ("The request for authorization dated 09/21/2015
     asked for physical therapy twice weekly for six weeks") or that UR approved of a modified request
     ("the claims administrator modified the therapy request to 6 visits"), credited to the items the
@@ -487,7 +487,7 @@ def _summary_requests(letter: Letter, items: list[ItemFact]) -> None:
     low = text.lower()
     if len(low) != len(text):
         low = text
-    for s, e in sentences(text):
+    for s, e in sents if sents is not None else sentences(text):
         if any(bs <= s < be for bs, be in blocks):
             continue
         sl = low[s:e]
@@ -513,27 +513,25 @@ def _named(text: str, items: list[ItemFact]) -> list[ItemFact]:
     return [f for f in items if f.keys & ws] or [f for f in items if f.weak_keys & ws]
 
 
-# ----------------------------------------------------------------------------------------------- cache
-
-_LOCK = threading.Lock()
-_CACHE: OrderedDict[tuple[str, int], tuple[CaseRecord, Letter, LetterFacts]] = OrderedDict()
-_CACHE_SIZE = 64
+# ----------------------------------------------------------------------------------------------- reuse
 
 
 def facts_for(letter: Letter, reference: CaseRecord) -> LetterFacts:
-    """Facts of ``letter`` read with ``reference``; cached per (letter, reference object)."""
-    key = (letter.sha256 or str(id(letter)), id(reference))
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] is reference and hit[1].text == letter.text:
-            _CACHE.move_to_end(key)
-            return hit[2]
-    facts = build_facts(letter, reference)
-    with _LOCK:
-        _CACHE[key] = (reference, letter, facts)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return facts
+    """Facts of ``letter`` read with ``reference``.
+
+    When ``reference`` is the letter's cached reference reading (:func:`imrassist.checks.reference_record`),
+    the facts are kept with that reading, so that checking many records or explanations against one letter
+    (a mutation suite, the service) reads the letter once. Otherwise they are built for the caller, whose
+    CheckContext keeps them for one check run: nothing outlives the run, so a batch holds no letter it has
+    finished with."""
+    from . import _cached_reference
+
+    entry = _cached_reference(letter, reference)
+    if entry is None:
+        return build_facts(letter, reference)
+    if entry.facts is None:
+        entry.facts = build_facts(letter, reference)  # two threads may both build it: equal facts
+    return entry.facts
 
 
 def limits_in(text: str) -> list[tuple[int | None, int | None, str, int, int]]:

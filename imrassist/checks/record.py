@@ -95,7 +95,6 @@ def _numbers_in(text: str) -> list[float]:
 # ------------------------------------------------------------------------------------------ value readers
 
 
-_REREAD_MEMO: dict[tuple[str, str, str, str], tuple[bool, Any] | None] = {}
 _INDEX_RE = re.compile(r"\[\d+\]")
 
 
@@ -110,6 +109,12 @@ def _pronoun_sex(frag: str) -> str | None:
     return "female" if m.group("f") else "male"
 
 
+#: Re-readings of quotes, by field shape, value and quote. Bounded: what repeats is the same letter's quotes
+#: (every record of a letter, e.g. in a mutation suite); over a batch of distinct letters it would only grow.
+_REREAD_MEMO: dict[tuple[str, str, str, str], tuple[bool, Any] | None] = {}
+_REREAD_MEMO_SIZE = 4096
+
+
 def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """:func:`_reread_uncached`, memoised: a pure function of the field, the value and the quote (the same
     quotes come back for every record of a letter)."""
@@ -120,7 +125,7 @@ def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     except KeyError:
         pass
     out = _reread_uncached(path, value, frag)
-    if len(_REREAD_MEMO) > 50_000:
+    if len(_REREAD_MEMO) >= _REREAD_MEMO_SIZE:
         _REREAD_MEMO.clear()
     _REREAD_MEMO[key] = out
     return out

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
@@ -73,6 +74,28 @@ class CheckContext:
         from .facts import facts_for
 
         return self.memo("facts", lambda: facts_for(self.letter, self.reference))
+
+
+#: The memo of the check run in progress (:func:`imrassist.checks.check` sets it for the length of the
+#: run), for helpers deep in the checks that have no CheckContext at hand (see :func:`per_call`).
+_RUN_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("imrassist_check_run_memo", default=None)
+
+
+def per_call(key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, computed once per check run (keyed by ``key``), or every time outside a run.
+
+    For values worth sharing between the checks of one run that hang off objects the run holds (the
+    letter facts' items, say): kept in the run's memo rather than in a module-level cache, they are gone
+    when the run ends, so a batch of thousands of letters holds none of them. Keys built from ``id()``
+    are safe because the objects they name live as long as the run."""
+    memo = _RUN_MEMO.get()
+    if memo is None:
+        return make()
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = make()
+        return value
 
 
 # ------------------------------------------------------------------------------------------------ checks
@@ -287,6 +310,13 @@ class Registry:
     def run(self, ctx: CheckContext, targets: Iterable[str], *, strict: bool = False) -> list[Finding]:
         """Run every check that reads one of ``targets``. A check that raises (or yields something that is
         not a Finding) gives one warning finding instead of crashing the run, unless ``strict``."""
+        token = _RUN_MEMO.set(ctx._memo)  # per_call() memoises into this run's context
+        try:
+            return self._run(ctx, targets, strict=strict)
+        finally:
+            _RUN_MEMO.reset(token)
+
+    def _run(self, ctx: CheckContext, targets: Iterable[str], *, strict: bool) -> list[Finding]:
         findings: list[Finding] = []
         for p in self.problems:
             findings.append(_meta_finding("CHECKS_PLUGIN_BROKEN", p.name, f"check plugin {p.name} is broken: {p.message}"))
@@ -338,4 +368,4 @@ def add_check(check: Check, *, replace: bool = False) -> Check:
 
 
 __all__ = ["Check", "CheckContext", "FunctionCheck", "Registry", "REGISTRY", "register", "add_check",
-           "ENTRY_POINT_GROUP", "TARGETS"]
+           "ENTRY_POINT_GROUP", "TARGETS", "per_call"]
