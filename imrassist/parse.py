@@ -292,10 +292,28 @@ _PAGES_RE = re.compile(
 )
 
 
+def _page_matches(text: str) -> list[re.Match[str]]:
+    """``_PAGES_RE.finditer(text)``, tried only where a "p" stands (every match starts with one; a pattern
+    that starts with ``\b`` and an alternation is otherwise tried at every position). In ASCII text only:
+    elsewhere case-insensitive matching is more than lower-casing."""
+    if not text.isascii():
+        return list(_PAGES_RE.finditer(text))
+    low = text.lower()
+    out: list[re.Match[str]] = []
+    i = low.find("p")
+    while i >= 0:
+        if not out or i >= out[-1].end():
+            m = _PAGES_RE.match(text, i)
+            if m:
+                out.append(m)
+        i = low.find("p", i + 1)
+    return out
+
+
 def find_pages(text: str) -> list[tuple[list[int], int, int]]:
     """Every page reference: (pages, start, end). ``Page(s): 98-99`` -> [98, 99]."""
     out = []
-    for m in _PAGES_RE.finditer(text):
+    for m in _page_matches(text):
         nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
         if nums:
             out.append((nums, m.start(), m.end()))

@@ -373,6 +373,26 @@ def spanish_age(text: str, start: int, end: int) -> bool:
                 or re.match(r"\s*de\s+edad", fold(text[end:end + 12])))
 
 
+class _Spans:
+    """Spans that a position range may overlap, looked up by bisection rather than one by one."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.max_end: list[int] = []  # the largest end among the spans up to each one (they may overlap)
+        top = -1
+        for _, e in ordered:
+            top = max(top, e)
+            self.max_end.append(top)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether some span (s, e) has s < end and start < e."""
+        from bisect import bisect_left
+
+        k = bisect_left(self.starts, end)  # the spans that start before ``end``
+        return k > 0 and self.max_end[k - 1] > start
+
+
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-zÀ-ÿ%][A-Za-zÀ-ÿ'/-]*)")
 
 
@@ -383,11 +403,11 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
     spinal levels ("L4-5") and numbers that are not followed (within three modifier words) by a noun that
     counts something (:data:`_NOUN_KEYS_EN`).
     """
-    skip = skip or []
+    skipped = _Spans(skip or [])
     between = _BETWEEN_EN if lang == "en" else _BETWEEN_ES
     out: list[Count] = []
     for m in _count_matches(text, lang):
-        if any(s < m.end() and m.start() < e for s, e in skip):
+        if skipped.overlaps(m.start(), m.end()):
             continue
         before = text[max(0, m.start() - 2):m.start()]
         if re.search(r"[A-Za-z]$", before) or re.search(r"[LCTS]\s?$", before):
@@ -802,6 +822,7 @@ def treatment_vocab(name: str) -> frozenset[str]:
 _SUFFIX = re.compile(r"(?:ations?|ators?|ions?|ors?|ers?|ing|ed|ies|es|s)$")
 
 
+@lru_cache(maxsize=16384)  # the same words come back in every letter (an item block has hundreds)
 def stem(word: str) -> str:
     """A crude stem that puts a word with its family ("stimulator", "stimulation" -> "stimul"); words that
     would be cut below four letters stay as they are ("fusion")."""

@@ -209,6 +209,26 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
     return facts
 
 
+#: The guideline sources a letter cites, and the words each match starts with.
+_SOURCE_RES = [
+    ("MTUS", re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule|Chronic\s+Pain\s+(?:Medical\s+)?Treatment", re.I),
+     ("mtus", "medical", "chronic")),
+    ("ACOEM", re.compile(r"\bACOEM\b|American\s+College\s+of\s+Occupational", re.I), ("acoem", "american")),
+    ("ODG", re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines", re.I), ("odg", "official")),
+]
+
+
+def _search_from(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
+    """``rx.search(text)`` for a case-insensitive pattern every match of which starts with one of ``stems``
+    (lower case): started at the first place one occurs rather than scanned from the top. (Outside ASCII,
+    case-insensitive matching is more than lower-casing, e.g. "ſ" matches "s": there the scan is whole.)"""
+    if not text.isascii():
+        return rx.search(text)
+    low = text.lower()
+    found = [i for i in (low.find(st) for st in stems) if i >= 0]
+    return rx.search(text, min(found)) if found else None
+
+
 def _noun_of_unit(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -285,13 +305,7 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     sex = reference.worker.sex.value if reference.worker.sex else None
     sex_span = reference.worker.sex.evidence.span if reference.worker.sex and reference.worker.sex.evidence else None
 
-    sources = set()
-    if re.search(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule|Chronic\s+Pain\s+(?:Medical\s+)?Treatment", text, re.I):
-        sources.add("MTUS")
-    if re.search(r"\bACOEM\b|American\s+College\s+of\s+Occupational", text, re.I):
-        sources.add("ACOEM")
-    if re.search(r"\bODG\b|Official\s+Disability\s+Guidelines", text, re.I):
-        sources.add("ODG")
+    sources = {name for name, rx, stems in _SOURCE_RES if _search_from(rx, stems, text)}
     for it in reference.items:
         for c in [*it.guidelines, *it.ca_guidelines]:
             sources.add(c.source)
