@@ -18,10 +18,12 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal, TypeVar
 
 from .errors import InputError, NotAnIMRLetter
 from .models import Evidence, Layout
+
+T = TypeVar("T")
 
 #: Inputs larger than this are refused before being read (letters are 3-100 KB; PDFs rarely reach 1 MB).
 MAX_INPUT_BYTES = int(os.environ.get("IMRASSIST_MAX_BYTES", 10 * 1024 * 1024))
@@ -126,6 +128,18 @@ class Letter:
     sections: list[Section] = field(default_factory=list)
     sha256: str = ""
     page_count: int = 1
+    #: Readings of this letter that several stages need (see :meth:`derived`); they go with the letter.
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: str, make: "Callable[[], T]") -> "T":
+        """``make()``, computed once per letter: a reading of the letter's text that both the extractor
+        and the checks need (the item blocks). The value must not point back at the letter (it would make
+        a reference cycle that only the garbage collector frees) and must be treated as read-only."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = make()
+            return value
 
     # -- offsets --------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from functools import cached_property
 from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
-from ..parse import find_age, find_dates, singular
+from ..parse import find_age, find_dates, search_from_stems, singular
 from .common import (
     Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
@@ -218,17 +218,6 @@ _SOURCE_RES = [
 ]
 
 
-def _search_from(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
-    """``rx.search(text)`` for a case-insensitive pattern every match of which starts with one of ``stems``
-    (lower case): started at the first place one occurs rather than scanned from the top. (Outside ASCII,
-    case-insensitive matching is more than lower-casing, e.g. "ſ" matches "s": there the scan is whole.)"""
-    if not text.isascii():
-        return rx.search(text)
-    low = text.lower()
-    found = [i for i in (low.find(st) for st in stems) if i >= 0]
-    return rx.search(text, min(found)) if found else None
-
-
 def _noun_of_unit(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -305,7 +294,7 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     sex = reference.worker.sex.value if reference.worker.sex else None
     sex_span = reference.worker.sex.evidence.span if reference.worker.sex and reference.worker.sex.evidence else None
 
-    sources = {name for name, rx, stems in _SOURCE_RES if _search_from(rx, stems, text)}
+    sources = {name for name, rx, stems in _SOURCE_RES if search_from_stems(rx, stems, text)}
     for it in reference.items:
         for c in [*it.guidelines, *it.ca_guidelines]:
             sources.add(c.source)

@@ -116,7 +116,12 @@ def _decision_region(letter: Letter) -> tuple[int, int]:
 
 
 def find_blocks(letter: Letter) -> list[_Block]:
-    """Item blocks: a decided header followed by its labelled parts, in letter order."""
+    """Item blocks: a decided header followed by its labelled parts, in letter order. Read once per letter
+    (the extractor and the checks' letter facts both need them): do not change them."""
+    return letter.derived("items.blocks", lambda: _find_blocks(letter))
+
+
+def _find_blocks(letter: Letter) -> list[_Block]:
     text = letter.text
     start, end = _decision_region(letter)
     blocks: list[_Block] = []

@@ -24,7 +24,7 @@ from ..models import (
     UROutcome,
     Worker,
 )
-from ..parse import SEX_RE, find_age, find_dates, parse_number, parse_sex, specialty_value
+from ..parse import SEX_RE, find_age, find_dates, parse_number, parse_sex, search_from_stems, specialty_value
 from .items import extract_items
 
 # ------------------------------------------------------------------------------------------------- header
@@ -165,7 +165,7 @@ def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], *, 
 
 def _worker(letter: Letter) -> Worker:
     text = letter.text
-    am, sm = _AGE_LABEL_RE.search(text), _SEX_LABEL_RE.search(text)
+    am, sm = search_from_stems(_AGE_LABEL_RE, ("age",), text), search_from_stems(_SEX_LABEL_RE, ("sex", "gender"), text)
     if am:
         age = Extracted[int](value=int(am.group("v")), evidence=letter.evidence(am.start("v"), am.end("v")))
         sex = None
@@ -355,26 +355,30 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
     events: list[DatedEvent] = []
     requested: list[Extracted[str]] = []
     ur_outcome = ur_reason = None
+    plain = text.isascii()  # then a pattern that starts with a word can only match where the word stands
     for ss, se in _sentences(text, rs, re_):
         sent = text[ss:se]
+        low = sent.lower()
         if not diagnoses:
-            m = _DIAG_RE.search(sent) or _UNDERGOING_RE.search(sent)
+            m = ((not plain or "diagnos" in low) and _DIAG_RE.search(sent)
+                 or (not plain or "undergoing" in low) and _UNDERGOING_RE.search(sent))
             if m and len(m.group("v")) > 3:
                 diagnoses = _split_list(letter, ss + m.start("v"), ss + m.end("v"))
-        for d in find_dates(sent):
-            kind = "other"
-            for k, rx in _EVENT_KINDS:
-                if rx.search(sent):
-                    kind = k
-                    break
-            if _INJURY_CUE.search(sent) and kind in ("other", "exam"):
-                continue  # the injury itself is in dates.injury
-            events.append(DatedEvent(date=Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
-                                     kind=kind, text=Extracted[str](value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
-        m = _REQUESTED_RE.search(sent)
-        if m and not _UR_CUE.search(sent) and len(requested) < 10:
+        dates = find_dates(sent)
+        if dates:
+            # what the sentence is about, the same for each of its dates
+            kind = next((k for k, rx in _EVENT_KINDS if rx.search(sent)), "other")
+            injury = bool(_INJURY_CUE.search(sent))
+            for d in dates:
+                if injury and kind in ("other", "exam"):
+                    continue  # the injury itself is in dates.injury
+                events.append(DatedEvent(date=Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
+                                         kind=kind, text=Extracted[str](value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
+        ur_cue = _UR_CUE.search(sent)
+        m = _REQUESTED_RE.search(sent) if not plain or "request" in low else None
+        if m and not ur_cue and len(requested) < 10:
             requested.append(Extracted[str](value=" ".join(m.group("v").split()), evidence=letter.evidence(ss + m.start("v"), ss + m.end("v"))))
-        if _UR_CUE.search(sent) and ur_outcome is None:
+        if ur_cue and ur_outcome is None:
             om = re.search(r"non[-\s]?certif\w*|denied|modified|partially\s+(?:approved|certified)", sent, re.IGNORECASE)
             if om:
                 word = om.group(0).lower()
