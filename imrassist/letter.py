@@ -298,9 +298,16 @@ def normalize(original: str) -> tuple[str, array]:
     lines = _split_lines(original)
     _drop_running_headers(lines)
     policy = _blank_is_break(lines)
-    words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", original)
-    vocab = {w.lower() for w in words if "-" not in w}
-    compounds = {w.lower() for w in words if w.count("-") == 1}
+    # The letter's own words decide whether a hyphen at a line end is kept ("follow-" "up": a compound the
+    # letter writes elsewhere) or dropped ("treat-" "ment"); read only when a line ends in a hyphen.
+    lexicon: list[set[str]] = []
+
+    def vocab_and_compounds() -> tuple[set[str], set[str]]:
+        if not lexicon:
+            words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", original)
+            lexicon.append({w.lower() for w in words if "-" not in w})
+            lexicon.append({w.lower() for w in words if w.count("-") == 1})
+        return lexicon[0], lexicon[1]
 
     # Group lines into paragraphs.
     paragraphs: list[list[_Line]] = []
@@ -352,7 +359,7 @@ def normalize(original: str) -> tuple[str, array]:
                     prev_text.endswith("-")
                     and re.search(r"[A-Za-z]-$", prev_text)
                     and first_tok[:1].islower()
-                    and not _keep_hyphen(prev_text, first_tok, vocab, compounds)
+                    and not _keep_hyphen(prev_text, first_tok, *vocab_and_compounds())
                 ):
                     # Drop the hyphen we already copied: rewind one character.
                     last = b.parts[-1]
@@ -379,10 +386,24 @@ def normalize_fragment(fragment: str) -> str:
 # ---------------------------------------------------------------------------------------------- layout
 
 
+def _line_start_matches(rx: re.Pattern[str], text: str, line_starts: list[int]) -> list[re.Match[str]]:
+    """``rx.finditer(text)`` for a pattern anchored with ``^`` (MULTILINE): tried at the line starts only,
+    not at every position."""
+    out: list[re.Match[str]] = []
+    for i in line_starts:
+        if out and i < out[-1].end():
+            continue  # inside the previous match, as finditer would skip it
+        m = rx.match(text, i)
+        if m:
+            out.append(m)
+    return out
+
+
 def _find_sections(text: str) -> list[Section]:
     hits: list[tuple[int, int, str, str]] = []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     for name, rx in _HEADINGS:
-        for m in rx.finditer(text):
+        for m in _line_start_matches(rx, text, line_starts):
             hits.append((m.start(), m.end(), name, m.group(0)))
     hits.sort()
     # Drop overlapping matches (e.g. "DOCUMENTS REVIEWED FOR DETERMINATION" also begins like a shorter one).
@@ -427,6 +448,9 @@ def detect_layout(text: str, sections: list[Section]) -> Layout:
 # ------------------------------------------------------------------------------------------------ ingest
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
+
+
 def _decode(data: bytes, source: str) -> str:
     if not data.strip():
         raise InputError("empty file (no text)", source=source, reason="empty")
@@ -445,7 +469,7 @@ def _decode(data: bytes, source: str) -> str:
             break
         except UnicodeDecodeError:
             continue
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(_CONTROL_RE.findall(text, 0, 8192))
     if controls > max(8, len(text[:8192]) // 50):
         raise InputError("binary file: not text or PDF", source=source, reason="binary")
     return text
