@@ -19,15 +19,24 @@ from typing import Iterable
 
 def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
     """``rx.search(text)`` for a case-insensitive pattern every match of which starts with one of ``stems``
-    (lower case), started at the first place one occurs: a whole text is not scanned from the top with a
-    pattern that cannot match before that (one that starts with ``\b`` or an alternation is tried at
-    every position). In ASCII text only: elsewhere case-insensitive matching is more than lower-casing
-    ("ſ" matches "s"), and the scan is whole."""
+    (lower case): the pattern is tried only where a stem stands, in text order, so the first match found
+    is the leftmost one. A whole text is not scanned with a pattern that cannot match elsewhere (one that
+    starts with ``\b`` or an alternation is tried at every position). In ASCII text only: elsewhere
+    case-insensitive matching is more than lower-casing ("ſ" matches "s"), and the scan is whole."""
     if not text.isascii():
         return rx.search(text)
     low = text.lower()
-    found = [i for i in (low.find(st) for st in stems) if i >= 0]
-    return rx.search(text, min(found)) if found else None
+    starts: set[int] = set()
+    for st in stems:
+        i = low.find(st)
+        while i >= 0:
+            starts.add(i)
+            i = low.find(st, i + 1)
+    for i in sorted(starts):
+        m = rx.match(text, i)
+        if m:
+            return m
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ numbers
