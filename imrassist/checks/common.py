@@ -12,9 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from .. import knowledge
 from ..parse import NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, parse_number, singular, word_alternation
+from .registry import per_call
 
 # ------------------------------------------------------------------------------------------- sentences
 
@@ -315,19 +317,41 @@ def _number_starts(text: str, lang: str) -> list[int]:
 
 def _token_starts(text: str, firsts: frozenset[str]) -> list[int]:
     """Where a token (a run of digits, or of letters) starts that is a digit run or one of ``firsts``."""
-    starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
     low = text.lower()
     if len(low) != len(text):  # a lower-cased character that changes length: look token by token
         return [t.start() for t in _TOKEN.finditer(text) if t.group(0)[0].isdigit() or t.group(0).lower() in firsts]
-    for w in firsts:
+    # The counts and the frequencies of one text look for nearly the same words: within a check run the
+    # text is scanned once for all of a language's (_FIRSTS_BY_LANG) and each caller keeps its own.
+    group = next((g for g in _FIRSTS_BY_LANG if firsts <= g), None)
+    if group is None:
+        starts = [m.start() for m in _DIGIT_RUN.finditer(text)] + _word_starts(text, low, firsts)
+    else:
+        digits, words = per_call(("common.token_starts", group, text), lambda: _number_tokens(text, low, group))
+        starts = digits + [i for i, w in words if w in firsts]
+    starts.sort()
+    return starts
+
+
+def _word_starts(text: str, low: str, ws: Iterable[str]) -> list[int]:
+    """Where one of the words ``ws`` (lower case) stands as a whole run of letters."""
+    out = []
+    for w in ws:
         i = low.find(w)
         while i >= 0:
             j = i + len(w)
             if (i == 0 or not _LETTER.match(text, i - 1)) and (j >= len(text) or not _LETTER.match(text, j)):
-                starts.append(i)
+                out.append(i)
             i = low.find(w, i + 1)
-    starts.sort()
-    return starts
+    return out
+
+
+def _number_tokens(text: str, low: str, words: frozenset[str]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The digit runs of ``text``, and where each of ``words`` stands (with the word)."""
+    digits = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    found = []
+    for w in sorted(words):
+        found += [(i, w) for i in _word_starts(text, low, (w,))]
+    return digits, found
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,6 +527,10 @@ def _freq_firsts(lang: str) -> frozenset[str]:
     return frozenset(re.split(r"[\s-]+", w)[0] for w in words)
 
 
+#: Per language, every first word of a number phrase the counts or the frequencies look for.
+_FIRSTS_BY_LANG = (_first_number_words("en") | _freq_firsts("en"), _first_number_words("es") | _freq_firsts("es"))
+
+
 def _matches_at(rx: re.Pattern[str], text: str, starts: list[int], endpos: int | None = None) -> list[re.Match[str]]:
     """What ``rx.finditer(text, ..., endpos)`` gives for a pattern that can only match at ``starts``
     (sorted): the pattern is tried there only."""
@@ -607,6 +635,7 @@ _SPINE = frozenset({"lumbar", "thoracic", "cervical"})
 _SIDE_RE = re.compile(r"\b(?P<left>left|izquierd[oa]s?)\b|\b(?P<right>right|derech[oa]s?)\b|\b(?P<both>bilateral(?:ly|es)?|both\s+(?:sides|knees|shoulders|hips|wrists|hands|ankles|feet|elbows)|ambos\s+lados|ambas)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # item names and headers: the same treatments come back
 def body_regions(text: str) -> frozenset[str]:
     """The body regions a phrase names ("low back" -> lumbar, "C5-C6" -> cervical, "rodilla" -> knee). A
     specific spinal region wins over the vague "back"/"spine" it is part of ("lumbar spine")."""
@@ -624,6 +653,7 @@ def body_regions(text: str) -> frozenset[str]:
     return frozenset(exact | vague)
 
 
+@lru_cache(maxsize=4096)
 def body_sides(text: str) -> frozenset[str]:
     """"left", "right" (both for bilateral) named in a phrase."""
     out: set[str] = set()

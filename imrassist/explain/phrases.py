@@ -267,6 +267,9 @@ RECORDS_LACK = (
     r"neither|none)\b"
 )
 
+#: Reasons a rationale gives, found by ``topic`` in one of its sentences. ``needs``: words (lower case) one of
+#: which every match of ``topic`` contains, so a sentence holding none is not searched (a cheap first test;
+#: ``benchmarks/golden.py`` checks it on every rationale of the corpus).
 REASONS: list[dict[str, Any]] = [
     {
         "id": "ancillary_denied",
@@ -275,6 +278,7 @@ REASONS: list[dict[str, Any]] = [
         r"indicated|approved)[^.]{0,120}\b(?:ancillary|associated|related|accompanying)\b"
         r"|\b(?:ancillary|associated|related|accompanying)\b[^.]{0,80}\bnot\b[^.]{0,60}necessary[^.]{0,40}"
         r"\b(?:since|as|because)\b[^.]{0,80}(?:surg|procedure|operat)",
+        "needs": ("ancillary", "associated", "related", "accompanying"),
         "group": "ancillary",
         "en_sg": "The surgery was not approved, so this is not needed either.",
         "en_pl": "The surgery was not approved, so this is not needed either.",
@@ -285,6 +289,7 @@ REASONS: list[dict[str, Any]] = [
         "id": "ancillary_approved",
         "when": True,
         "topic": r"(?:has been|was|is) (?:approved|certified|authorized) (?:to undergo|for)[^.]{0,60}(?:surg|procedure)",
+        "needs": ("approved", "certified", "authorized"),
         "en_sg": "The surgery was approved, so this is needed too.",
         "en_pl": "The surgery was approved, so this is needed too.",
         "es_sg": "La cirugía fue aprobada, así que esto también es necesario.",
@@ -295,6 +300,7 @@ REASONS: list[dict[str, Any]] = [
         "when": False,
         "topic": r"\b(?:exceed(?:s|ed|ing)?|in excess of)\b[^.]{0,80}\b(?:guideline|guidelines|MTUS|ODG|"
         r"recommend\w*|limit\w*)\b",
+        "needs": ("exceed", "in excess of"),
         "en_sg": "This would go beyond what the guidelines allow.",
         "en_pl": "These would go beyond what the guidelines allow.",
         "es_sg": "Esto pasaría de lo que permiten las guías.",
@@ -306,6 +312,7 @@ REASONS: list[dict[str, Any]] = [
         "negated": True,
         "topic": r"\bfunction(?:al)?\b[^.]{0,30}\b(?:improvement|benefit|gains?|improv\w*)\b"
         r"|\bimprove\w*\b[^.]{0,20}\bfunction",
+        "needs": ("function",),
         "en_sg": "Your records did not show that past treatment helped you do more.",
         "en_pl": "Your records did not show that past treatment helped you do more.",
         "es_sg": "Sus expedientes no mostraron que el tratamiento anterior le ayudara a hacer más.",
@@ -316,6 +323,7 @@ REASONS: list[dict[str, Any]] = [
         "when": False,
         "negated": True,
         "topic": r"red[- \"']*flag",
+        "needs": ("flag",),
         "en_sg": "Your records did not show serious warning signs, called red flags.",
         "en_pl": "Your records did not show serious warning signs, called red flags.",
         "es_sg": "Sus expedientes no mostraron señales de alarma graves.",
@@ -328,6 +336,7 @@ REASONS: list[dict[str, Any]] = [
         "records": True,
         "topic": r"\bneurolog\w*\s+(?:deficit|abnormalit|finding|compromise|sign)|\bnerve compromise"
         r"|indicative of radiculopathy|\bevidence of radiculopathy|\bradiculopathy\b[^.]{0,40}\bdocument",
+        "needs": ("neurolog", "nerve compromise", "radiculopathy"),
         "en_sg": "Your records did not show clear signs of a nerve problem.",
         "en_pl": "Your records did not show clear signs of a nerve problem.",
         "es_sg": "Sus expedientes no mostraron señales claras de un problema de los nervios.",
@@ -338,6 +347,7 @@ REASONS: list[dict[str, Any]] = [
         "when": False,
         "negated": True,
         "topic": r"\bconservative (?:care|treatment|management|therapy|measures)",
+        "needs": ("conservative",),
         "en_sg": "Your records did not show that simpler care was tried first and did not work.",
         "en_pl": "Your records did not show that simpler care was tried first and did not work.",
         "es_sg": "Sus expedientes no mostraron que antes se probó un tratamiento más sencillo sin éxito.",
@@ -349,6 +359,7 @@ REASONS: list[dict[str, Any]] = [
         "negated": True,
         "topic": r"\b(?:candidate for surgery|plan(?:ned)? for surgery|surgery (?:is|was) (?:being )?considered"
         r"|surgical candidate)",
+        "needs": ("surg",),
         "en_sg": "Your records did not show that surgery is planned.",
         "en_pl": "Your records did not show that surgery is planned.",
         "es_sg": "Sus expedientes no mostraron que se planea una cirugía.",
@@ -358,6 +369,7 @@ REASONS: list[dict[str, Any]] = [
         "id": "not_recommended",
         "when": False,
         "topic": r"\b(?:is|are) not recommended\b|\bdo(?:es)? not recommend\b|\bnot recommended for\b",
+        "needs": ("recommend",),
         "en_sg": "The guidelines do not recommend it in a case like yours.",
         "en_pl": "The guidelines do not recommend them in a case like yours.",
         "es_sg": "Las guías no lo recomiendan en un caso como el suyo.",
@@ -369,6 +381,7 @@ REASONS: list[dict[str, Any]] = [
         "records": True,
         "topic": r"\b(?:records?|documentation|exam\w*|findings)\b[^.]{0,80}\b(?:support\w*|indicate\w*|show\w*|"
         r"document\w*)\b",
+        "needs": ("record", "documentation", "exam", "findings"),
         "en_sg": "Your records supported the request.",
         "en_pl": "Your records supported the requests.",
         "es_sg": "Sus expedientes respaldaron la solicitud.",

@@ -62,12 +62,16 @@ def _rule_ids(item: Item, conclusion: bool) -> list[str]:
     if item.rationale is None:
         return []
     sentences = _sentences(item.rationale.value)
+    # In ASCII a case-insensitive topic matches only a sentence that holds one of its words in lower case.
+    lowered = [s.lower() if s.isascii() else None for s in sentences]
     fired: list[str] = []
     groups: set[str] = set()
     for rule, rx in _COMPILED:
         if rule["when"] is not conclusion or len(fired) >= MAX_REASONS:
             continue
-        for s in sentences:
+        for s, low in zip(sentences, lowered):
+            if low is not None and not any(w in low for w in rule["needs"]):
+                continue
             m = rx.search(s)
             if not m:
                 continue
