@@ -12,6 +12,9 @@ A speed change must not change a single byte of what imrassist produces. For eve
   (:mod:`imrassist.evals.mutate`), and of every record mutant: the mutant itself and its findings JSON;
 * the same ``analyze_letter`` outputs again at the end of the run, letters in reverse order, with every
   memo warm: they must equal the first (cold) reading, or a cache changes a result;
+* the assumptions behind the fast paths, on every text of the run (the number-word tries match what the
+  flat alternations match, a reason's topic only matches a sentence holding one of its ``needs`` words,
+  page references and number-word starts found the quick way equal the plain scans);
 * with ``--cli`` (on by default), the four output files of ``imrassist analyze DIR --jobs 2 --out OUT``
   over the corpus repeated three times (past the batch's memo clearing every 100 letters).
 
@@ -198,6 +201,47 @@ def run(only: str | None, with_cli: bool) -> dict[str, dict[str, str]]:
     return results
 
 
+def invariants(results: dict[str, dict[str, str]]) -> list[str]:
+    """The assumptions behind the fast paths, checked on every text of this run (letters, explanations,
+    summaries, mutants): problems found, as lines. Not outputs, so they are not stored."""
+    import re
+
+    from imrassist import parse
+    from imrassist.checks import common
+    from imrassist.explain import template
+
+    texts = [t for outs in results.values() for k, t in outs.items()
+             if k.endswith((".md", ".input", "ingest.text")) and not t.startswith("!!")]
+    problems: list[str] = []
+
+    def flat(words: object) -> str:  # the alternation the tries replace
+        return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))  # type: ignore[attr-defined]
+
+    token_pairs = [(parse.NUMBER_TOKEN, rf"(?:\d+(?:\.\d+)?|\b(?:{flat(parse.NUMBER_WORDS_EN)})\b)"),
+                   (parse.NUMBER_TOKEN_ES, rf"(?:\d+(?:\.\d+)?|\b(?:{flat(parse.NUMBER_WORDS_ES)})\b)")]
+    for tok, old in token_pairs:
+        new_rx, old_rx = re.compile(tok, re.I), re.compile(old, re.I)
+        for t in texts:
+            if [m.span() for m in new_rx.finditer(t)] != [m.span() for m in old_rx.finditer(t)]:
+                problems.append(f"number-word trie differs from the flat alternation on {t[:60]!r}")
+                break
+    for rule, rx in template._COMPILED:  # a reason's topic only matches where one of its words stands
+        for t in texts:
+            for sent in template._sentences(t):
+                if rx.search(sent) and not any(w in sent.lower() for w in rule["needs"]):
+                    problems.append(f"reason {rule['id']}: {sent[:80]!r} matches without any of {rule['needs']}")
+    for t in texts:  # page references tried where a "p" stands
+        if [m.span() for m in parse._page_matches(t)] != [m.span() for m in parse._PAGES_RE.finditer(t)]:
+            problems.append(f"page references differ on {t[:60]!r}")
+    for lang in ("en", "es"):
+        for t in texts[::7]:
+            plain = [m.start() for m in common._TOKEN.finditer(t)
+                     if m.group(0)[0].isdigit() or m.group(0).lower() in common._first_number_words(lang)]
+            if common._token_starts(t, common._first_number_words(lang)) != plain:
+                problems.append(f"number-word starts differ ({lang}) on {t[:60]!r}")
+    return problems
+
+
 def _file_for(d: Path, key: str) -> Path:
     return d / (key.replace("/", "__").replace("<", "").replace(">", "") + ".json")
 
@@ -259,10 +303,14 @@ def main(argv: list[str] | None = None) -> int:
         os.execv(sys.executable, [sys.executable, __file__, *(sys.argv[1:] if argv is None else argv)])
     sys.path.insert(0, str(REPO)) if not _installed() else None
     results = run(args.only, not args.no_cli)
+    problems = invariants(results)
+    for p in problems[:20]:
+        print(f"INVARIANT {p}")
     if args.mode == "save":
         save(args.dir, results)
-        return 0
-    return compare(args.dir, results, args.full)
+        return 1 if problems else 0
+    code = compare(args.dir, results, args.full)
+    return 1 if problems else code
 
 
 def _installed() -> bool:
