@@ -324,33 +324,26 @@ def _token_starts(text: str, firsts: frozenset[str]) -> list[int]:
     # text is scanned once for all of a language's (_FIRSTS_BY_LANG) and each caller keeps its own.
     group = next((g for g in _FIRSTS_BY_LANG if firsts <= g), None)
     if group is None:
-        starts = [m.start() for m in _DIGIT_RUN.finditer(text)] + _word_starts(text, low, firsts)
+        digits, words = _number_tokens(text, firsts)
     else:
-        digits, words = per_call(("common.token_starts", group, text), lambda: _number_tokens(text, low, group))
-        starts = digits + [i for i, w in words if w in firsts]
+        digits, words = per_call(("common.token_starts", group, text), lambda: _number_tokens(text, group))
+    starts = digits + [i for i, w in words if w in firsts]
     starts.sort()
     return starts
 
 
-def _word_starts(text: str, low: str, ws: Iterable[str]) -> list[int]:
-    """Where one of the words ``ws`` (lower case) stands as a whole run of letters."""
-    out = []
-    for w in ws:
-        i = low.find(w)
-        while i >= 0:
-            j = i + len(w)
-            if (i == 0 or not _LETTER.match(text, i - 1)) and (j >= len(text) or not _LETTER.match(text, j)):
-                out.append(i)
-            i = low.find(w, i + 1)
-    return out
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
-def _number_tokens(text: str, low: str, words: frozenset[str]) -> tuple[list[int], list[tuple[int, str]]]:
-    """The digit runs of ``text``, and where each of ``words`` stands (with the word)."""
+def _number_tokens(text: str, words: frozenset[str]) -> tuple[list[int], list[tuple[int, str]]]:
+    """The starts of the digit runs of ``text``, and of its runs of letters that are one of ``words``
+    (lower case), with the word. (The caller has made sure that lower-casing keeps every offset.)"""
     digits = [m.start() for m in _DIGIT_RUN.finditer(text)]
     found = []
-    for w in sorted(words):
-        found += [(i, w) for i in _word_starts(text, low, (w,))]
+    for m in _LETTER_RUN.finditer(text):
+        w = m.group().lower()
+        if w in words:
+            found.append((m.start(), w))
     return digits, found
 
 
