@@ -112,13 +112,19 @@ class LetterFacts:
     dates: list[DateFact]
     role_dates: dict[str, set[dt.date]]
     pages: dict[int, tuple[int, int] | None]
-    counts: dict[str, dict[float, tuple[int, int] | None]]
     items: list[ItemFact]
     age: int | None
     age_span: tuple[int, int] | None
     sex: str | None
     sex_span: tuple[int, int] | None
     sources: set[str]
+    page_spans: list[tuple[int, int]] = field(default_factory=list, repr=False)  # normalised, of ``pages``
+
+    @cached_property
+    def counts(self) -> dict[str, dict[float, tuple[int, int] | None]]:
+        """Counted noun -> every number the letter states of it -> where (original text). Read on first
+        use: only the explanation's count check needs it, and not for every explanation."""
+        return _counts(self.letter, self.reference, self.dates, self.page_spans)
 
     # -- lookups ---------------------------------------------------------------------------------------
 
@@ -251,6 +257,30 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
             for p in c.pages:
                 pages.setdefault(p, c.evidence.span if c.evidence and c.evidence.span else None)
 
+    age = reference.worker.age.value if reference.worker.age else None
+    age_span = reference.worker.age.evidence.span if reference.worker.age and reference.worker.age.evidence else None
+    if age is None:
+        hit = find_age(text)
+        if hit:
+            age, age_span = hit[0], letter.to_original(hit[1], hit[2])
+    sex = reference.worker.sex.value if reference.worker.sex else None
+    sex_span = reference.worker.sex.evidence.span if reference.worker.sex and reference.worker.sex.evidence else None
+
+    sources = {name for name, rx, stems in _SOURCE_RES if search_from_stems(rx, stems, text)}
+    for it in reference.items:
+        for c in [*it.guidelines, *it.ca_guidelines]:
+            sources.add(c.source)
+
+    items = _items(letter, reference, sents)
+    return LetterFacts(letter, reference, dates, role_dates, pages, items, age, age_span, sex, sex_span, sources,
+                       page_spans)
+
+
+def _counts(letter: Letter, reference: CaseRecord, dates: list[DateFact],
+            page_spans: list[tuple[int, int]]) -> dict[str, dict[float, tuple[int, int] | None]]:
+    """See :attr:`LetterFacts.counts`: the letter's counted amounts (not the numbers of its dates and page
+    references), its frequencies, the record's quantities and limits, the number of items."""
+    text = letter.text
     skip = [(d.start, d.end) for d in dates] + page_spans
     counts: dict[str, dict[float, tuple[int, int] | None]] = {}
 
@@ -284,23 +314,7 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     for m in re.finditer(r"#\s?(\d{1,4})\b", text):  # a dispensed count: "#60" pills, tablets, patches
         for noun in ("tablet", "capsule", "patch"):
             add(noun, float(m.group(1)), letter.to_original(m.start(), m.end()))
-
-    age = reference.worker.age.value if reference.worker.age else None
-    age_span = reference.worker.age.evidence.span if reference.worker.age and reference.worker.age.evidence else None
-    if age is None:
-        hit = find_age(text)
-        if hit:
-            age, age_span = hit[0], letter.to_original(hit[1], hit[2])
-    sex = reference.worker.sex.value if reference.worker.sex else None
-    sex_span = reference.worker.sex.evidence.span if reference.worker.sex and reference.worker.sex.evidence else None
-
-    sources = {name for name, rx, stems in _SOURCE_RES if search_from_stems(rx, stems, text)}
-    for it in reference.items:
-        for c in [*it.guidelines, *it.ca_guidelines]:
-            sources.add(c.source)
-
-    items = _items(letter, reference, sents)
-    return LetterFacts(letter, reference, dates, role_dates, pages, counts, items, age, age_span, sex, sex_span, sources)
+    return counts
 
 
 def _item_keys(name: str) -> set[str]:
