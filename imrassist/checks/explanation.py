@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -505,14 +506,22 @@ def _outcomes_in(text: str, s: int, e: int, lang: str,
     """(approved, start, end, strength, earlier) of the outcome statements in ``text[s:e]`` (negation
     applied). ``earlier``: the statement is about the first review (UR), not the IMR (``ur_counts``: the
     amounts UR approved of modified requests)."""
-    sent = text[s:e]
+    frozen = tuple(sorted((noun, tuple(sorted(vals))) for noun, vals in (ur_counts or {}).items()))
+    return [(ap, s + a, s + b, st, ea) for ap, a, b, st, ea in _sentence_outcomes(text[s:e], lang, frozen)]
+
+
+@lru_cache(maxsize=4096)  # explanations repeat most of their sentences from letter to letter
+def _sentence_outcomes(sent: str, lang: str, frozen_ur_counts: tuple[tuple[str, tuple[float, ...]], ...]
+                       ) -> tuple[tuple[bool, int, int, int, bool], ...]:
+    """:func:`_outcomes_in` of one piece of text, offsets relative to it."""
+    ur_counts = {noun: set(vals) for noun, vals in frozen_ur_counts}
+    s = 0
     low = sent.lower()
     present = {k for k in _OUTCOME_STEMS[lang] if k in low}
     if not present:
-        return []
+        return ()
     pats = [p for p, keys in zip(_OUTCOME_RES[lang], _OUTCOME_KEYS[lang]) if not present.isdisjoint(keys)]
     ur = bool(_UR_SENT_RE[lang].search(sent))
-    ur_counts = ur_counts or {}
     taken: list[tuple[int, int]] = []
     hits: list[tuple[bool, int, int, int, bool]] = []
     for rx, pol, strength in pats:
@@ -544,7 +553,7 @@ def _outcomes_in(text: str, s: int, e: int, lang: str,
                                         or _ur_amount_in(f"{clause}{mtext}{after}", ur_counts, lang))
             hits.append((approved, s + a, s + b, strength, earlier))
     hits.sort(key=lambda h: h[1])
-    return hits
+    return tuple(hits)
 
 
 _UR_KEEP = re.compile(r"overturned|upheld|anulad|revocad", re.I)
