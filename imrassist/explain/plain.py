@@ -306,44 +306,49 @@ _FACT_PARTS = ("worker", "dates", "items", "reviewer", "summary")
 _NOT_LETTER_FACTS = frozenset({"sha256", "source", "layout"})
 
 
+_SHORT_TEXT = 120  # characters: a name or a short quote, not a rationale
+
+
 def iter_record_numbers(record: CaseRecord) -> Iterator[float]:
     """Every number the record can vouch for, one at a time (repeats included): in its values, its
-    evidence quotes, its dates. The record's models are walked in place (no ``model_dump`` copy; a model's
-    ``__dict__`` holds its fields in order), three times: for its number and date values, for the numbers
-    written in its text values (treatment names, the case number), then in its evidence quotes. That is
-    the order in which an explanation states them, and the long quotes come last, so a caller checking a
-    few numbers (``template.self_check``) usually stops early."""
+    evidence quotes, its dates. The record's models are walked in place once (no ``model_dump`` copy; a
+    model's ``__dict__`` holds its fields in order); its numbers and dates come first, then the numbers
+    written in its short text values (treatment names, the case number), in its long ones (rationales),
+    in its short evidence quotes and in its long ones. That is about the order in which an explanation
+    states them, and long texts come last, so a caller checking a few numbers (``template.self_check``)
+    usually stops before reading them."""
+    values: list[float] = []
+    texts: dict[tuple[bool, bool], list[str]] = {(q, long): [] for q in (False, True) for long in (False, True)}
 
-    def walk(o: Any, tier: str, in_quote: bool) -> Iterator[float]:
+    def walk(o: Any, in_quote: bool) -> None:
         if isinstance(o, str):
-            if tier == ("quotes" if in_quote else "text"):
-                for m in _NUM.finditer(o):
-                    yield float(m.group(1))
-                for w in _WORD_NUMBER_RE.findall(o):
-                    yield float(WORD_NUMBERS[w.lower()])
+            texts[(in_quote, len(o) > _SHORT_TEXT)].append(o)
         elif isinstance(o, bool):
             return
         elif isinstance(o, (int, float)):
-            if tier == "values":
-                yield float(o)
+            values.append(float(o))
         elif isinstance(o, _dt.date):
-            if tier == "values":
-                yield from (float(o.day), float(o.month), float(o.year), float(o.year % 100))
+            values.extend((float(o.day), float(o.month), float(o.year), float(o.year % 100)))
         elif isinstance(o, (BaseModel, dict)):
             fields = o.__dict__ if isinstance(o, BaseModel) else o
             in_quote = in_quote or isinstance(o, Evidence)
             for k, v in fields.items():
                 if k not in _NOT_FACTS:
-                    yield from walk(v, tier, in_quote)
+                    walk(v, in_quote)
         elif isinstance(o, (list, tuple)):
             for v in o:
-                yield from walk(v, tier, in_quote)
+                walk(v, in_quote)
 
-    parts = [{k: v for k, v in record.letter.__dict__.items() if k not in _NOT_LETTER_FACTS}]
-    parts += [getattr(record, part) for part in _FACT_PARTS]
-    for tier in ("values", "text", "quotes"):
-        for part in parts:
-            yield from walk(part, tier, False)
+    walk({k: v for k, v in record.letter.__dict__.items() if k not in _NOT_LETTER_FACTS}, False)
+    for part in _FACT_PARTS:
+        walk(getattr(record, part), False)
+    yield from values
+    for key in ((False, False), (False, True), (True, False), (True, True)):  # (in a quote, long)
+        for o in texts[key]:
+            for m in _NUM.finditer(o):
+                yield float(m.group(1))
+            for w in _WORD_NUMBER_RE.findall(o):
+                yield float(WORD_NUMBERS[w.lower()])
 
 
 def record_numbers(record: CaseRecord) -> set[float]:
