@@ -353,7 +353,9 @@ def _fork_context() -> Any:
 
 def _stop_pool(pool: Any) -> None:
     """Stop a process pool now: cancel what has not started and end the workers (they ignore SIGINT)."""
+    # Taken before shutdown(wait=False), which drops the pool's references to both.
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     try:
         pool.shutdown(wait=False, cancel_futures=True)
     except Exception:  # noqa: BLE001 - best effort while stopping
@@ -369,8 +371,9 @@ def _stop_pool(pool: Any) -> None:
             p.join(timeout=2)
         except Exception:  # noqa: BLE001
             pass
-    # Let the pool's manager thread end too, so that the next pool forks from a parent without threads.
-    manager = getattr(pool, "_executor_manager_thread", None)
+    # Let the pool's manager thread end too, so that the next pool forks from a parent without threads, and
+    # so that it is not still closing its wake-up pipe when the interpreter's exit hook writes to that pipe
+    # (an "OSError: Bad file descriptor" traceback at exit, seen about once in a few hundred batches).
     if manager is not None and manager.is_alive():
         manager.join(timeout=5)
 

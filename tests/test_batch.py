@@ -303,6 +303,25 @@ def test_no_thread_runs_in_the_parent_when_workers_fork(tmp_path: Path, capsys: 
     assert max(seen) == base, f"threads alive at fork: {seen} (baseline {base})"
 
 
+def test_a_finished_batch_leaves_no_pool_thread_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A pool manager thread still alive at exit races the interpreter's exit hook for its wake-up pipe and
+    prints an OSError traceback after a successful batch; every pool's thread is joined before we return."""
+    code = main(["analyze", *map(str, GOOD), "--jobs", "2", "--out", str(tmp_path / "o")])
+    capsys.readouterr()
+    assert code in (0, 1)
+    left = [t.name for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+    assert not left, f"pool manager threads still running after the batch: {left}"
+    # The same, at the moment the pool is stopped (a batch's end may leave the thread time to finish).
+    from concurrent.futures import ProcessPoolExecutor
+
+    for _ in range(5):
+        pool = ProcessPoolExecutor(max_workers=2, mp_context=batch._fork_context())
+        assert pool.submit(abs, -3).result() == 3
+        manager = pool._executor_manager_thread
+        batch._stop_pool(pool)
+        assert not manager.is_alive(), "the pool's manager thread outlived _stop_pool"
+
+
 def test_ctrl_c_keeps_every_written_line_and_resume_finishes(tmp_path: Path) -> None:
     """SIGINT to the whole process group mid-run (what Ctrl-C does): exit 130, a one-line note, no
     traceback, no worker left behind, every JSONL line whole; --resume then completes the rest."""
