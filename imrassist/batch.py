@@ -17,7 +17,6 @@ longer than ``--timeout`` seconds becomes an error entry instead of stalling the
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import signal
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import ImrassistError, InputError
+from .files import atomic_write
 
 LETTER_SUFFIXES = (".txt", ".pdf", ".text")
 #: Seconds one letter may take before it becomes an error entry (``--timeout``; 0 disables).
@@ -75,42 +75,6 @@ def read_source(source: str, data: bytes | None = None) -> Any:
 
 
 # -------------------------------------------------------------------------------------------- outputs
-
-
-_TMP_COUNTER = itertools.count()
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a temp file in the same folder and rename, so no reader ever sees half a file.
-
-    The file gets the usual permissions (0644 less the umask), not a temp file's 0600.
-    """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TMP_COUNTER)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o644)
-    except FileExistsError:  # left by a killed process that had our pid: take it over
-        os.unlink(tmp)
-        fd = os.open(tmp, flags, 0o644)
-    try:
-        try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _base_name(source: str) -> str:

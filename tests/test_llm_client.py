@@ -364,6 +364,7 @@ def test_cache_second_identical_call_makes_zero_requests(fake_openai, tmp_path):
     assert len(files) == 1 and files[0].stem == first.cache_key
     assert "SECRET-PATIENT-TEXT" not in files[0].read_text()
     assert not list(tmp_path.rglob("*.tmp"))
+    assert files[0].stat().st_mode & 0o777 == 0o600  # model answers about medical letters stay private
 
     fake_openai.reply(GOOD)  # another prompt version is another key
     assert not structured(Person, msgs(), settings, prompt_version="v2").cached

@@ -302,7 +302,7 @@ def _analysis_pages(run: "EvalRun", names: list[str], report_path: Path) -> dict
         src = sources.get(name)
         if render is not None and src and name in run.records:
             try:
-                from ..batch import atomic_write
+                from ..files import atomic_write
                 from ..letter import read_letter
 
                 letter = read_letter(src)
@@ -482,7 +482,7 @@ def _checks_html(checks: dict[str, Any]) -> str:
 
 def write_html_report(run: "EvalRun", path: Path, *, pages: int = 10) -> Path:
     """Write the HTML report and, next to it, analyze pages for the worst letters."""
-    from ..batch import atomic_write
+    from ..files import atomic_write
 
     names = [ls.name for ls in worst_letters(run, pages)]
     links = _analysis_pages(run, names, path)

@@ -41,6 +41,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from .. import __version__
 from ..errors import ImrassistError, InputError
+from ..files import atomic_write
 from ..models import Usage
 from .score import FIELD_NAMES, FieldCounts, LetterScore, Regression, SuiteScore, compare_to_baseline, score_letter, score_suite
 
@@ -688,12 +689,6 @@ def compare_runs(current: EvalRun, baseline_path: str | os.PathLike[str], *, tol
 # ------------------------------------------------------------------------------------------------- CLI
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    from ..batch import atomic_write
-
-    atomic_write(path, text)
-
-
 def _eval_settings(args: Any, settings: Any) -> Any:
     """Evals cache model answers by default (re-running a suite should not pay twice); ``--no-cache`` opts out."""
     if settings is None:
@@ -752,7 +747,7 @@ def run_eval_command(args: Any, settings: Any = None) -> int:
     run.problems = problems
 
     if getattr(args, "save", None):
-        _atomic_write(Path(args.save), run.dump_json())
+        atomic_write(Path(args.save), run.dump_json())
     if getattr(args, "html", None):
         write_html_report(run, Path(args.html))
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from ..files import atomic_write
 
 CACHE_FORMAT = 1
 
@@ -73,19 +74,7 @@ class DiskCache:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         entry = {"format": CACHE_FORMAT, "key": key, "created": time.time(), **meta, "value": value}
         data = json.dumps(entry, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write(path, data, mode=0o600, fsync=True)
         return path
 
     def delete(self, key: str) -> bool:
