@@ -25,6 +25,7 @@ from ..models import CaseRecord, FindingsReport
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+_MISSING = object()
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -44,27 +45,16 @@ class LRU(Generic[K, V]):
         self.misses = 0
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
+        found = self._find(key)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         value = make()
-        with self._lock:
-            self.misses += 1
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+        self.put(key, value)
         return value
 
     def get(self, key: K) -> V | None:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-        return None
+        found = self._find(key)
+        return None if found is _MISSING else found  # type: ignore[return-value]
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
@@ -73,6 +63,15 @@ class LRU(Generic[K, V]):
             self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
+
+    def _find(self, key: K) -> V | object:
+        """The value (now the most recent), or ``_MISSING``: a stored ``None`` is a value too."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        return _MISSING
 
     def __len__(self) -> int:
         return len(self._data)
