@@ -322,27 +322,43 @@ def test_a_finished_batch_leaves_no_pool_thread_behind(tmp_path: Path, capsys: p
         assert not manager.is_alive(), "the pool's manager thread outlived _stop_pool"
 
 
+# Each letter takes at least 50 ms in these runs, so that the batch is still going when the signal comes.
+_SLOW_CLI = ("import sys, time, imrassist.pipeline as p\n"
+             "real = p.analyze_letter\n"
+             "def slow(*a, **k):\n    time.sleep(0.05)\n    return real(*a, **k)\n"
+             "p.analyze_letter = slow\n"
+             "from imrassist.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+
+
+def _start_slow_batch(tmp_path: Path, letters_count: int, wait_rows: int, *extra: str) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """A slowed-down ``analyze --jobs 2 --jsonl`` in its own process group, returned once it has written
+    ``wait_rows`` lines: (process, letters folder, JSONL path)."""
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for i in range(letters_count):
+        (letters / f"l{i:02d}.txt").write_bytes(GOOD[i % 3].read_bytes())
+    jl = tmp_path / "r.jsonl"
+    argv = [sys.executable, "-c", _SLOW_CLI, "analyze", str(letters), "--jobs", "2", "--jsonl", str(jl), *extra]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not jl.exists() or len(jl.read_bytes().splitlines()) < wait_rows):
+        time.sleep(0.02)
+    return proc, letters, jl
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def _left_behind(proc: subprocess.Popen[bytes]) -> list[str]:
+    return subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+
+
 def test_ctrl_c_keeps_every_written_line_and_resume_finishes(tmp_path: Path) -> None:
     """SIGINT to the whole process group mid-run (what Ctrl-C does): exit 130, a one-line note, no
     traceback, no worker left behind, every JSONL line whole; --resume then completes the rest."""
-    letters = tmp_path / "letters"
-    letters.mkdir()
-    for i in range(40):
-        (letters / f"l{i:02d}.txt").write_bytes(GOOD[i % 3].read_bytes())
-    jl = tmp_path / "r.jsonl"
-    # Each letter takes at least 50 ms so that the run is still going when the signal comes.
-    code = ("import sys, time, imrassist.pipeline as p\n"
-            "real = p.analyze_letter\n"
-            "def slow(*a, **k):\n    time.sleep(0.05)\n    return real(*a, **k)\n"
-            "p.analyze_letter = slow\n"
-            "from imrassist.cli import main\nsys.exit(main(sys.argv[1:]))\n")
-    argv = [sys.executable, "-c", code, "analyze", str(letters), "--jobs", "2", "--jsonl", str(jl),
-            "--out", str(tmp_path / "out")]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not jl.exists() or len(jl.read_bytes().splitlines()) < 3):
-        time.sleep(0.02)
+    proc, letters, jl = _start_slow_batch(tmp_path, 40, 3, "--out", str(tmp_path / "out"))
     os.killpg(proc.pid, signal.SIGINT)
     _, err_b = proc.communicate(timeout=60)
     err = err_b.decode()
@@ -350,13 +366,12 @@ def test_ctrl_c_keeps_every_written_line_and_resume_finishes(tmp_path: Path) -> 
     assert "Traceback" not in err
     assert "interrupted after" in err and "--resume" in err
     done = rows(jl)  # every line parses
-    assert 3 <= len(done) < 40
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert left == [], f"processes left behind: {left}"
+    assert 3 <= len(done) < 40, err
+    assert _left_behind(proc) == []
     # Resume: the rest runs, nothing runs twice.
     proc2 = subprocess.run([sys.executable, "-m", "imrassist.cli", "analyze", str(letters), "--jobs", "2",
                             "--jsonl", str(jl), "--resume", "--out", str(tmp_path / "out")],
-                           capture_output=True, env=env, timeout=300)
+                           capture_output=True, env=_env(), timeout=300)
     assert proc2.returncode in (0, 1), proc2.stderr.decode()
     final = rows(jl)
     assert sorted(r["source"] for r in final) == sorted(str(p) for p in letters.iterdir())
@@ -364,29 +379,13 @@ def test_ctrl_c_keeps_every_written_line_and_resume_finishes(tmp_path: Path) -> 
 
 
 def test_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
-    letters = tmp_path / "letters"
-    letters.mkdir()
-    for i in range(30):
-        (letters / f"l{i:02d}.txt").write_bytes(GOOD[i % 3].read_bytes())
-    jl = tmp_path / "r.jsonl"
-    code = ("import sys, time, imrassist.pipeline as p\n"
-            "real = p.analyze_letter\n"
-            "def slow(*a, **k):\n    time.sleep(0.05)\n    return real(*a, **k)\n"
-            "p.analyze_letter = slow\n"
-            "from imrassist.cli import main\nsys.exit(main(sys.argv[1:]))\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", code, "analyze", str(letters), "--jobs", "2", "--jsonl", str(jl)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not jl.exists() or len(jl.read_bytes().splitlines()) < 2):
-        time.sleep(0.02)
+    proc, _, jl = _start_slow_batch(tmp_path, 30, 2)
     proc.terminate()  # the parent only, as a batch system does
     _, err_b = proc.communicate(timeout=60)
     assert proc.returncode == 130, err_b.decode()
     assert "Traceback" not in err_b.decode()
     rows(jl)
-    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert left == []
+    assert _left_behind(proc) == []
 
 
 # ------------------------------------------------------------------------------------------- helpers

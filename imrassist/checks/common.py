@@ -547,18 +547,22 @@ class StemScan:
     pattern is case-insensitive): the stems are found with ``str.find`` and the pattern is tried there
     only, which is many times faster than letting the regex engine try every position of a long text."""
 
-    def __init__(self, rx: re.Pattern[str], stems: tuple[str, ...], text: str):
+    def __init__(self, rx: re.Pattern[str], stems: tuple[str, ...], text: str, start: int = 0, end: int | None = None):
+        """With ``start`` and ``end``, only the matches inside ``text[start:end]`` are wanted: the stems are
+        looked for there only (a caller that needs a few sentences of a long text does not pay for all of
+        it). A match lies inside the region, so its stem does too."""
         self.rx = rx
         self.text = text
-        low = text.lower()
-        if len(low) != len(text):
-            self.starts = list(range(len(text)))
+        end = len(text) if end is None else end
+        low = text[start:end].lower() if start or end < len(text) else text.lower()
+        if len(low) != end - start:
+            self.starts = list(range(start, end))
             return
         found: set[int] = set()
         for st in stems:
             i = low.find(st)
             while i >= 0:
-                found.add(i)
+                found.add(start + i)
                 i = low.find(st, i + 1)
         self.starts = sorted(found)
 

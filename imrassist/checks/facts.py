@@ -179,7 +179,9 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
     header = letter.section("header")
     header_end = header.end if header and header.end > header.start else 0
     labels = StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer() if found else []
-    cues = StemScan(_CUE_RE, _CUE_STEMS, text) if found else None
+    # The cue words are looked for only in the sentences of the dates that need them (a letter's dates
+    # stand in a few of its sentences), each sentence scanned once.
+    cue_scans: dict[tuple[int, int], StemScan] = {}
     label_ends = [m.end() for m in labels]  # (in order: the labels do not overlap)
     sent_spans = (sents if sents is not None else sentences(text)) if found else []
     si = 0
@@ -199,7 +201,10 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
                 si += 1
             ss, se = sent_spans[si] if si < len(sent_spans) else (0, len(text))
             best: tuple[int, set[str]] | None = None
-            for c in cues.finditer(ss, se):  # type: ignore[union-attr]
+            cues = cue_scans.get((ss, se))
+            if cues is None:
+                cues = cue_scans[(ss, se)] = StemScan(_CUE_RE, _CUE_STEMS, text, ss, se)
+            for c in cues.finditer(ss, se):
                 gap = d.start - c.end() if d.start >= c.end() else c.start() - d.end
                 gap = max(gap, 0)
                 if gap > _MAX_CUE_GAP:
