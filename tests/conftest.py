@@ -39,3 +39,16 @@ def fresh_llm_clients():
 
     reset_clients()
 # ==================================================================== end fake OpenAI server
+
+
+# ==================================================================== the committed sample letter
+@pytest.fixture(scope="module")
+def sample():
+    """The seed letter and its rules record: the letter the LLM tests script their fake server against."""
+    from imrassist.extract.rules import extract_rules
+    from imrassist.letter import read_letter
+    from tests.shared_data import SAMPLE
+
+    letter = read_letter(SAMPLE)
+    return letter, extract_rules(letter)
+# ==================================================================== end sample letter

@@ -12,8 +12,6 @@ from tests.fakeopenai import fake_settings
 
 from imrassist.explain import ExplanationResult, explain
 from imrassist.explain.llm import record_facts
-from imrassist.extract.rules import extract_rules
-from imrassist.letter import read_letter
 from imrassist.llm import LLMNotConfigured, LLMSettings
 from imrassist.llm.prompts import load_prompt
 
@@ -30,12 +28,6 @@ make = fake_settings  # settings for the fake server (tests/fakeopenai.py)
 pytestmark = pytest.mark.usefixtures("fresh_llm_clients")
 
 
-@pytest.fixture(scope="module")
-def sample():
-    letter = read_letter(SAMPLE)
-    return letter, extract_rules(letter)
-
-
 def test_the_model_writes_from_the_record_and_a_clean_text_is_kept(fake_openai, sample):
     letter, record = sample
     assert BAD != GOOD
@@ -48,8 +40,7 @@ def test_the_model_writes_from_the_record_and_a_clean_text_is_kept(fake_openai, 
     assert (result.backend, result.text, result.lang) == ("llm", GOOD.strip(), "en")
     assert result.warnings == [] and result.grade is not None  # explain() measured the reading grade
     assert (result.model, result.prompt_version) == ("fake-model", "explain/v1")
-    if "prompt_hash" in ExplanationResult.model_fields:
-        assert result.prompt_hash == load_prompt("explain").sha256
+    assert result.prompt_hash == load_prompt("explain").sha256
     assert result.usage.requests == 1 and result.usage.prompt_tokens > 0
     assert fake_openai.chat_count == 1
 

@@ -55,12 +55,6 @@ make = fake_settings  # settings for the fake server (tests/fakeopenai.py)
 pytestmark = pytest.mark.usefixtures("fresh_llm_clients")
 
 
-@pytest.fixture(scope="module")
-def sample():
-    letter = read_letter(SAMPLE)
-    return letter, extract_rules(letter)
-
-
 def evidences(record):
     return [(p, ex.evidence) for p, ex in iter_extracted(record) if getattr(ex, "evidence", None) is not None]
 
