@@ -411,6 +411,10 @@ class _Spans:
 
 
 _WORD_AFTER = re.compile(r"[\s-]*([A-Za-zÀ-ÿ%][A-Za-zÀ-ÿ'/-]*)")
+#: Just before a number: a letter (part of a word, "x12") or a spinal level ("L4-5", "C 5"). (Compiled once:
+#: find_counts tries it at every number of a letter.)
+_GLUED_BEFORE = re.compile(r"[A-Za-z]$|[LCTS]\s?$")
+_AGE_TAIL = re.compile(r"[\s-]*(?:old|of age)\b")
 
 
 def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | None = None) -> list[Count]:
@@ -426,8 +430,7 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
     for m in _count_matches(text, lang):
         if skipped.overlaps(m.start(), m.end()):
             continue
-        before = text[max(0, m.start() - 2):m.start()]
-        if re.search(r"[A-Za-z]$", before) or re.search(r"[LCTS]\s?$", before):
+        if _GLUED_BEFORE.search(text[max(0, m.start() - 2):m.start()]):
             continue
         a = _number(m.group("a"), lang)
         b = _number(m.group("b"), lang) if m.group("b") else None
@@ -455,7 +458,7 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
         if noun is None:
             continue
         tail = text[end:end + 12].lower()
-        if noun == "year" and re.match(r"[\s-]*(?:old|of age)\b", tail):
+        if noun == "year" and _AGE_TAIL.match(tail):
             continue  # an age: checked as a demographic
         if lang == "es" and noun == "year" and spanish_age(text, m.start(), end):
             continue  # "un hombre de 33 años": an age

@@ -869,10 +869,10 @@ def _conversion_error(exc: Exception) -> Exception:
     return err
 
 
-def extract_llm(letter: Letter, settings: Any = None, *, rules_record: CaseRecord | None = None) -> CaseRecord:
-    """Read ``letter`` with the configured model (sync). Raises :class:`~imrassist.llm.LLMError` subclasses
-    (not configured, transport, validation, budget, replay miss) with ``.usage`` of what was spent."""
-    from ..llm import TokenBudget, structured
+def _start(letter: Letter, settings: Any, rules_record: CaseRecord | None) -> tuple[Any, float, Any, Any, str]:
+    """What a sync or async run needs before its first call: (settings, start time, chunk plan, the letter's
+    token budget, prompt cache tag). Refuses before anything is sent when no model is configured."""
+    from ..llm import TokenBudget
 
     settings = _settings(settings)
     if not settings.configured():
@@ -881,8 +881,15 @@ def extract_llm(letter: Letter, settings: Any = None, *, rules_record: CaseRecor
         raise LLMNotConfigured("no model configured: set IMRASSIST_MODEL (or pass --model); nothing was sent")
     started = time.monotonic()
     plan = plan_letter(letter, settings, rules_record=rules_record)
-    budget = TokenBudget(settings.token_budget)
-    tag = _prompt().cache_tag
+    return settings, started, plan, TokenBudget(settings.token_budget), _prompt().cache_tag
+
+
+def extract_llm(letter: Letter, settings: Any = None, *, rules_record: CaseRecord | None = None) -> CaseRecord:
+    """Read ``letter`` with the configured model (sync). Raises :class:`~imrassist.llm.LLMError` subclasses
+    (not configured, transport, validation, budget, replay miss) with ``.usage`` of what was spent."""
+    from ..llm import structured
+
+    settings, started, plan, budget, tag = _start(letter, settings, rules_record)
 
     def run(chunk: _Chunk) -> Any:
         model, messages, context = _call_args(letter, chunk)
@@ -916,17 +923,9 @@ def extract_llm(letter: Letter, settings: Any = None, *, rules_record: CaseRecor
 async def aextract_llm(letter: Letter, settings: Any = None, *, rules_record: CaseRecord | None = None) -> CaseRecord:
     """Async twin of :func:`extract_llm`: chunk calls of one letter run concurrently (bounded per endpoint by
     ``settings.concurrency``)."""
-    from ..llm import TokenBudget, astructured
+    from ..llm import astructured
 
-    settings = _settings(settings)
-    if not settings.configured():
-        from ..llm.errors import LLMNotConfigured
-
-        raise LLMNotConfigured("no model configured: set IMRASSIST_MODEL (or pass --model); nothing was sent")
-    started = time.monotonic()
-    plan = plan_letter(letter, settings, rules_record=rules_record)
-    budget = TokenBudget(settings.token_budget)
-    tag = _prompt().cache_tag
+    settings, started, plan, budget, tag = _start(letter, settings, rules_record)
 
     async def run(chunk: _Chunk) -> Any:
         model, messages, context = _call_args(letter, chunk)
