@@ -332,7 +332,12 @@ def _token_starts(text: str, firsts: frozenset[str]) -> list[int]:
     return starts
 
 
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
+@lru_cache(maxsize=8)
+def _word_run_re(words: frozenset[str]) -> re.Pattern[str]:
+    """Any of ``words`` (lower case) that ends where its run of letters ends. Written as a trie that starts
+    with a letter, so that the regex engine skips, in C, every position no word starts with (instead of
+    a Python step per word of the text)."""
+    return re.compile(rf"(?:{word_alternation(words)})(?![^\W\d_])")
 
 
 def _number_tokens(text: str, words: frozenset[str]) -> tuple[list[int], list[tuple[int, str]]]:
@@ -340,10 +345,13 @@ def _number_tokens(text: str, words: frozenset[str]) -> tuple[list[int], list[tu
     (lower case), with the word. (The caller has made sure that lower-casing keeps every offset.)"""
     digits = [m.start() for m in _DIGIT_RUN.finditer(text)]
     found = []
-    for m in _LETTER_RUN.finditer(text):
-        w = m.group().lower()
-        if w in words:
-            found.append((m.start(), w))
+    if words:
+        low = text.lower()
+        for m in _word_run_re(words).finditer(low):
+            # The pattern also finds a word at the end of a longer one ("ten" of "often"): keep whole runs.
+            # (Such a match ends where its run ends, so it never hides the start of the next run.)
+            if m.start() == 0 or not _LETTER.match(low, m.start() - 1):
+                found.append((m.start(), m.group()))
     return digits, found
 
 
