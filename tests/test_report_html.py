@@ -132,6 +132,19 @@ def test_overlapping_spans_are_split_not_crossed() -> None:
     assert text == letter.original
 
 
+def test_wrapped_lines_reflow_and_the_text_stays_whole() -> None:
+    """Soft line breaks are wrapped for the page to reflow; removing the tags gives the letter back."""
+    import html as _html
+
+    letter = read_letter(SAMPLE)
+    page = render_analysis_html(_analysis(letter), letter)
+    body = re.search(r'<div id="letter" class="letter" tabindex="-1">(.*?)</div>', page, re.S).group(1)
+    softs = re.findall(r'<span class="soft">(.*?)</span>', body, re.S)
+    assert len(softs) >= 5 and all(not _html.unescape(x).strip() for x in softs)
+    assert _html.unescape(re.sub(r"<[^>]+>", "", body)) == letter.original
+    assert ".letter .soft { white-space: normal; }" in page
+
+
 def test_every_value_has_a_highlight() -> None:
     letter = read_letter(SAMPLE)
     a = _analysis(letter)

@@ -90,6 +90,12 @@ def test_upload_outcome_edit_date_finding(browser, server) -> None:
         expect(page.locator("#tip")).to_be_visible()
         assert page.locator("#tip").inner_text().strip()
         expect(page.locator("#explanation-findings")).to_contain_text("No problems found")
+        # the letter reflows: lines the PDF wrapped read as one paragraph, and no character is lost
+        soft = page.locator("#letter span.soft")
+        assert soft.count() >= 5
+        assert soft.first.evaluate("el => getComputedStyle(el).whiteSpace") == "normal"
+        shown = page.locator("#letter").evaluate("el => el.textContent")
+        assert shown == SAMPLE.read_text(encoding="utf-8").replace("\f", "")
         _shot(page, "desktop-1-analyzed.png")
 
         text = page.locator("#explanation-text").input_value()

@@ -17,6 +17,7 @@ every span boundary: each piece is one ``<mark>`` that lists all the annotations
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import html
 import json
@@ -27,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 from ..models import CaseRecord, Citation, Extracted, iter_extracted
+from .layout import is_double_spaced, soft_breaks
 
 #: An annotation longer than this is a passage (a rationale, an event sentence): shown as a faint tint so
 #: that the short values inside it stand out.
@@ -169,26 +171,15 @@ def _valid(span: Any, n: int) -> tuple[int, int] | None:
     return (a, b) if 0 <= a < b <= n else None
 
 
-def is_double_spaced(text: str) -> bool:
-    """A PDF-to-text letter with a blank line after almost every line."""
-    lines = text.splitlines()
-    filled = [i for i, line in enumerate(lines[:-1]) if line.strip()]
-    if len(filled) < 8:
-        return False
-    blank_after = sum(1 for i in filled if not lines[i + 1].strip())
-    return blank_after / len(filled) > 0.6
-
-
 _BLANK_PAIR = re.compile(r"\n([ \t\f\r]*)(?=\n)")
 
-
-def _text_html(piece: str, double: bool, lead: bool = False) -> str:
+def _plain_html(piece: str, double: bool, lead: bool = False) -> str:
     """Escaped text; in a double-spaced letter every other line break is kept in the page but not shown,
     and so are the blank lines a letter starts with (``lead``)."""
     if lead:
         m = re.match(r"\s*\n", piece)
         if m:
-            return f'<span class="dbl">{html.escape(m.group(0))}</span>' + _text_html(piece[m.end():], double)
+            return f'<span class="dbl">{html.escape(m.group(0))}</span>' + _plain_html(piece[m.end():], double)
     if not double:
         return html.escape(piece)
     out, pos = [], 0
@@ -203,18 +194,39 @@ def _text_html(piece: str, double: bool, lead: bool = False) -> str:
     return "".join(out)
 
 
+def _text_html(text: str, a: int, b: int, double: bool, soft: list[tuple[int, int]]) -> str:
+    """``text[a:b]`` as HTML: soft line breaks (see :func:`soft_breaks`) in ``<span class="soft">``."""
+    out: list[str] = []
+    pos = a
+    first = max(0, bisect.bisect_right(soft, (a, a)) - 1)  # the last span starting at or before a
+    for x, y in soft[first:]:
+        if x >= b:
+            break
+        x, y = max(x, a), min(y, b)
+        if y <= pos:
+            continue
+        if x > pos:
+            out.append(_plain_html(text[pos:x], double, lead=pos == 0))
+        out.append(f'<span class="soft">{html.escape(text[x:y])}</span>')
+        pos = y
+    if pos < b:
+        out.append(_plain_html(text[pos:b], double, lead=pos == 0))
+    return "".join(out)
+
+
 def segment(text: str, anns: list[Ann]) -> Segments:
     """``text`` escaped, with a ``<mark>`` on every piece some annotation covers (overlaps split)."""
     double = is_double_spaced(text)
+    soft = soft_breaks(text, double)
     if not anns:
-        return Segments(_text_html(text, double, lead=True))
+        return Segments(_text_html(text, 0, len(text), double, soft))
     cuts = sorted({0, len(text), *(a.start for a in anns), *(a.end for a in anns)})
     starts: dict[int, list[Ann]] = {}
     for a in anns:
         starts.setdefault(a.start, []).append(a)
     out: list[str] = []
     for a, b in zip(cuts, cuts[1:]):
-        piece = _text_html(text[a:b], double, lead=a == 0)
+        piece = _text_html(text, a, b, double, soft)
         cover = [x for x in anns if x.start <= a and x.end >= b]
         for x in starts.get(a, []):
             out.append(f'<span class="anchor" id="ann-{x.id}"></span>')

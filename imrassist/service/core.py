@@ -21,6 +21,7 @@ from typing import Any, Callable, Generic, Hashable, Literal, TypeVar
 from ..errors import ImrassistError, InputError
 from ..letter import Letter, letter_from_bytes
 from ..models import CaseRecord, FindingsReport
+from ..report.layout import is_double_spaced, soft_breaks
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -185,12 +186,17 @@ class Engine:
 
 
 def letter_view(letter: Letter) -> dict[str, Any]:
+    """The letter as a page shows it: its original text and how its lines are laid out (the same reading as
+    the HTML report's, so the page and the report show a letter alike)."""
+    double = is_double_spaced(letter.original)
     return {
         "source": letter.source,
         "sha256": letter.sha256,
         "layout": letter.layout,
         "page_count": letter.page_count,
         "text": letter.original,
+        "double_spaced": double,
+        "soft_breaks": [list(span) for span in soft_breaks(letter.original, double)],
     }
 
 

@@ -64,6 +64,11 @@ class LetterView(BaseModel):
     layout: str
     page_count: int
     text: str = Field(description="The letter's original text: every evidence and finding span points into it.")
+    double_spaced: bool = Field(default=False, description="A blank line follows almost every line (as PDF text "
+                                "of some letters has it): a page may hide every other line break.")
+    soft_breaks: list[tuple[int, int]] = Field(
+        default_factory=list, description="`[start, end)` spans of `text` (whitespace only) where a line break only "
+        "wraps a paragraph: a page may show each as one space to reflow the letter to its own width.")
 
 
 class AnalyzeResponse(BaseModel):

@@ -24,6 +24,8 @@
     seq: { explanation: 0, summary: 0 },
     timers: {},
     lastSubmit: null,
+    double: false, // the letter has a blank line after almost every line (hide every other break)
+    softBreaks: [], // [[start, end)] line breaks that only wrap a paragraph, shown as one space
   };
 
   // ------------------------------------------------------------------------------------------ helpers
@@ -194,17 +196,6 @@
     return spans;
   }
 
-  // A PDF-to-text letter with a blank line after almost every line (the 2013 letters): the same test as
-  // the HTML report's, so both show such letters single-spaced.
-  function isDoubleSpaced(text) {
-    const lines = text.split(/\r?\n/);
-    const filled = [];
-    for (let i = 0; i + 1 < lines.length; i++) if (lines[i].trim()) filled.push(i);
-    if (filled.length < 8) return false;
-    const blankAfter = filled.filter((i) => !lines[i + 1].trim()).length;
-    return blankAfter / filled.length > 0.6;
-  }
-
   // Text as a node sequence; in a double-spaced letter each blank line stays in the page (offsets and
   // copy-paste are unchanged) but is not shown.
   function appendPlain(parent, piece) {
@@ -220,7 +211,9 @@
     if (pos < piece.length) parent.append(document.createTextNode(piece.slice(pos)));
   }
 
-  function appendText(parent, text) {
+  function appendText(parent, text, soft) {
+    // A line break that only wraps a paragraph (the server's letter.soft_breaks): shown as one space.
+    if (soft) { parent.append(h("span", { class: "soft" }, text)); return; }
     const pieces = text.split("\f");
     pieces.forEach((piece, i) => {
       if (i > 0) parent.append(h("span", { class: "page-break", role: "separator", "aria-label": "page break" }));
@@ -233,20 +226,25 @@
     const text = state.letterText;
     const ev = state.evidence;
     const fs = allFindingSpans();
+    const soft = state.softBreaks;
     const cuts = new Set([0, text.length]);
     for (const s of ev.concat(fs)) {
       cuts.add(Math.max(0, Math.min(text.length, s.start)));
       cuts.add(Math.max(0, Math.min(text.length, s.end)));
     }
+    for (const [s, e] of soft) { cuts.add(s); cuts.add(e); }
     const points = [...cuts].sort((a, b) => a - b);
     const frag = document.createDocumentFragment();
     const focusable = new Set();
+    let k = 0; // the first soft break not yet passed
     for (let i = 0; i + 1 < points.length; i++) {
       const a = points[i], b = points[i + 1];
       const seg = text.slice(a, b);
+      while (k < soft.length && soft[k][1] <= a) k++;
+      const isSoft = k < soft.length && soft[k][0] <= a && b <= soft[k][1];
       const evs = ev.filter((s) => s.start <= a && s.end >= b);
       const fsh = fs.filter((s) => s.start <= a && s.end >= b);
-      if (!evs.length && !fsh.length) { appendText(frag, seg); continue; }
+      if (!evs.length && !fsh.length) { appendText(frag, seg, isSoft); continue; }
       const shortEv = evs.filter((s) => s.end - s.start <= LONG_SPAN);
       let cls = "";
       if (evs.length) cls += shortEv.length ? "ev" : "ev ev-long";
@@ -265,7 +263,7 @@
         attrs["aria-describedby"] = "tip";
       }
       const mark = h("mark", attrs);
-      appendText(mark, seg);
+      appendText(mark, seg, isSoft);
       frag.append(mark);
     }
     const scroll = box.scrollTop;
@@ -516,7 +514,8 @@
   function show(data) {
     state.analysis = data;
     state.letterText = data.letter.text;
-    state.double = isDoubleSpaced(state.letterText);
+    state.double = Boolean(data.letter.double_spaced);
+    state.softBreaks = (data.letter.soft_breaks || []).filter((p) => Array.isArray(p) && p[1] > p[0]);
     state.letterName = data.letter.source;
     state.explanations = { en: null, es: null };
     state.explanations[data.explanation_lang] = data.explanation;
