@@ -110,6 +110,9 @@ _UR_CUE = re.compile(
     r"|requested\s+treatment\s+was\s+denied|was\s+(?:denied|non-?certified)\s+on",
     re.IGNORECASE,
 )
+#: The words every match of _INJURY_CUE / _UR_CUE starts with (see parse.search_from_stems).
+_INJURY_STEMS = ("date", "injur", "industrial", "occupational", "work", "hurt", "doi", "claim", "sustained")
+_UR_STEMS = ("utilization", "ur", "prior", "the", "requested", "was")
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -314,13 +317,20 @@ def _reviewer(letter: Letter) -> Reviewer:
 
 # ---------------------------------------------------------------------------------------------- summary
 
+#: (kind, pattern, the words every match of the pattern starts with: see parse.search_from_stems)
 _EVENT_KINDS = [
-    ("utilization_review", re.compile(r"utilization\s+review|\bUR\b|prior\s+determination|non-?certif", re.IGNORECASE)),
-    ("request", re.compile(r"request\s+for\s+authorization|\bRFA\b|requested|request\s+was", re.IGNORECASE)),
-    ("imaging", re.compile(r"\bMRI\b|x-?rays?|radiograph|\bCT\b|imaging|ultrasound|bone\s+scan", re.IGNORECASE)),
-    ("test", re.compile(r"electrodiagnostic|\bEMG\b|\bNCV\b|\bNCS\b|drug\s+screen|urine|lab", re.IGNORECASE)),
-    ("procedure", re.compile(r"surgery|arthroscop|injection|procedure|operat", re.IGNORECASE)),
-    ("exam", re.compile(r"exam|evaluat|progress\s+(?:report|note)|office\s+visit|presented|complain|documentation\s+of|follow-?up", re.IGNORECASE)),
+    ("utilization_review", re.compile(r"utilization\s+review|\bUR\b|prior\s+determination|non-?certif", re.IGNORECASE),
+     ("utilization", "ur", "prior", "non")),
+    ("request", re.compile(r"request\s+for\s+authorization|\bRFA\b|requested|request\s+was", re.IGNORECASE),
+     ("request", "rfa")),
+    ("imaging", re.compile(r"\bMRI\b|x-?rays?|radiograph|\bCT\b|imaging|ultrasound|bone\s+scan", re.IGNORECASE),
+     ("mri", "x", "radiograph", "ct", "imaging", "ultrasound", "bone")),
+    ("test", re.compile(r"electrodiagnostic|\bEMG\b|\bNCV\b|\bNCS\b|drug\s+screen|urine|lab", re.IGNORECASE),
+     ("electrodiagnostic", "emg", "ncv", "ncs", "drug", "urine", "lab")),
+    ("procedure", re.compile(r"surgery|arthroscop|injection|procedure|operat", re.IGNORECASE),
+     ("surgery", "arthroscop", "injection", "procedure", "operat")),
+    ("exam", re.compile(r"exam|evaluat|progress\s+(?:report|note)|office\s+visit|presented|complain|documentation\s+of|follow-?up", re.IGNORECASE),
+     ("exam", "evaluat", "progress", "office", "presented", "complain", "documentation", "follow")),
 ]
 _DIAG_RE = re.compile(
     r"diagnos(?:es|is|ed)\s+(?:are|is|were|was|include[sd]?|included|documented\s+as|as|of|with)?\s*(?:documented\s+as|listed\s+as|noted\s+as|including)?\s*:?\s*(?P<v>[^.]+)",
@@ -367,14 +377,15 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
         dates = find_dates(sent)
         if dates:
             # what the sentence is about, the same for each of its dates
-            kind = next((k for k, rx in _EVENT_KINDS if rx.search(sent)), "other")
-            injury = bool(_INJURY_CUE.search(sent))
+            # (the patterns tried only where their words stand: a sentence is a few hundred positions)
+            kind = next((k for k, rx, stems in _EVENT_KINDS if search_from_stems(rx, stems, sent)), "other")
+            injury = bool(search_from_stems(_INJURY_CUE, _INJURY_STEMS, sent))
             for d in dates:
                 if injury and kind in ("other", "exam"):
                     continue  # the injury itself is in dates.injury
                 events.append(DatedEvent(date=Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
                                          kind=kind, text=Extracted[str](value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
-        ur_cue = _UR_CUE.search(sent)
+        ur_cue = search_from_stems(_UR_CUE, _UR_STEMS, sent)
         m = _REQUESTED_RE.search(sent) if not plain or "request" in low else None
         if m and not ur_cue and len(requested) < 10:
             requested.append(Extracted[str](value=" ".join(m.group("v").split()), evidence=letter.evidence(ss + m.start("v"), ss + m.end("v"))))
