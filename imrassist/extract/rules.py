@@ -110,6 +110,7 @@ _UR_CUE = re.compile(
     r"|requested\s+treatment\s+was\s+denied|was\s+(?:denied|non-?certified)\s+on",
     re.IGNORECASE,
 )
+_APPLICATION_CUE = re.compile(r"application\s+for\s+(?:Independent\s+Medical\s+Review|IMR)\s+was\s+(?:filed|received)", re.IGNORECASE)
 #: The words every match of _INJURY_CUE / _UR_CUE starts with (see parse.search_from_stems).
 _INJURY_STEMS = ("date", "injur", "industrial", "occupational", "work", "hurt", "doi", "claim", "sustained")
 _UR_STEMS = ("utilization", "ur", "prior", "the", "requested", "was")
@@ -128,6 +129,12 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _region_sentences(letter: Letter, start: int, end: int) -> list[tuple[int, int]]:
+    """:func:`_sentences` of a region of the letter, split once per letter (the summary region is read for
+    its events and for two cues, the whole text for up to two cues). Read-only."""
+    return letter.derived(f"rules.sentences:{start}:{end}", lambda: _sentences(letter.text, start, end))
+
+
 def _summary_region(letter: Letter) -> tuple[int, int]:
     sec = letter.section("summary")
     if sec:
@@ -136,11 +143,19 @@ def _summary_region(letter: Letter) -> tuple[int, int]:
     return 0, dec.start if dec else len(letter.text)
 
 
-def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], *, max_gap: int = 120,
-              after_only: bool = False) -> Extracted[dt.date] | None:
+def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], stems: tuple[str, ...], *,
+              max_gap: int = 120, after_only: bool = False) -> Extracted[dt.date] | None:
+    """The date closest to a ``cue`` in the first sentence of ``region`` that has both. ``stems``: the words
+    every match of ``cue`` starts with (lower case), so that in ASCII text a sentence without any of them
+    is passed over without running the pattern."""
     text = letter.text
-    for ss, se in _sentences(text, *region):
+    plain = text.isascii()
+    for ss, se in _region_sentences(letter, *region):
         sent = text[ss:se]
+        if plain:
+            low = sent.lower()
+            if not any(st in low for st in stems):
+                continue
         cues = list(cue.finditer(sent))
         if not cues:
             continue
@@ -195,7 +210,7 @@ def _worker_free_text(letter: Letter) -> Worker:
         if m:
             sex = Extracted(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
         else:
-            for ss, se in _sentences(text, rs, re_):
+            for ss, se in _region_sentences(letter, rs, re_):
                 if re.search(r"injured\s+worker|patient|applicant|claimant|employee", text[ss:se], re.IGNORECASE):
                     m = SEX_RE.search(text, ss, se)
                     if m:
@@ -366,7 +381,7 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
     requested: list[Extracted[str]] = []
     ur_outcome = ur_reason = None
     plain = text.isascii()  # then a pattern that starts with a word can only match where the word stands
-    for ss, se in _sentences(text, rs, re_):
+    for ss, se in _region_sentences(letter, rs, re_):
         sent = text[ss:se]
         low = sent.lower()
         if not diagnoses:
@@ -431,14 +446,14 @@ def extract_rules(letter: Letter) -> CaseRecord:
             dates[role] = value
     summary_region = _summary_region(letter)
     if dates["injury"] is None:
-        dates["injury"] = _cue_date(letter, summary_region, _INJURY_CUE) or _cue_date(letter, (0, len(text)), _INJURY_CUE)
-    ur_summary = _cue_date(letter, summary_region, _UR_CUE)
+        dates["injury"] = (_cue_date(letter, summary_region, _INJURY_CUE, _INJURY_STEMS)
+                           or _cue_date(letter, (0, len(text)), _INJURY_CUE, _INJURY_STEMS))
+    ur_summary = _cue_date(letter, summary_region, _UR_CUE, _UR_STEMS)
     if dates["ur_decision"] is None:
         dates["ur_decision"] = ur_summary
     if dates["application_received"] is None:
-        dates["application_received"] = _cue_date(
-            letter, (0, len(text)), re.compile(r"application\s+for\s+(?:Independent\s+Medical\s+Review|IMR)\s+was\s+(?:filed|received)", re.IGNORECASE),
-            max_gap=40, after_only=True)
+        dates["application_received"] = _cue_date(letter, (0, len(text)), _APPLICATION_CUE, ("application",),
+                                                  max_gap=40, after_only=True)
     if dates["determination"] is None:
         m = re.search(r"\bDated\s*:?\s*", text[:600])
         if m:
