@@ -317,9 +317,10 @@ def _fork_context() -> Any:
 
 def _stop_pool(pool: Any) -> None:
     """Stop a process pool now: cancel what has not started and end the workers (they ignore SIGINT)."""
-    # Taken before shutdown(wait=False), which drops the pool's references to both.
+    # Taken before shutdown(wait=False), which drops the pool's references to them.
     procs = list((getattr(pool, "_processes", None) or {}).values())
     manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
     try:
         pool.shutdown(wait=False, cancel_futures=True)
     except Exception:  # noqa: BLE001 - best effort while stopping
@@ -333,6 +334,16 @@ def _stop_pool(pool: Any) -> None:
     for p in procs:
         try:
             p.join(timeout=2)
+        except Exception:  # noqa: BLE001
+            pass
+    # A worker ended while writing a result leaves half a message in the result pipe, and the manager thread
+    # would wait for the rest forever (and the interpreter joins it at exit: a batch that never ends). With
+    # the workers gone, our end of the pipe is its only writer: closing it turns that wait into an end of
+    # file, which the manager thread takes for a broken pool and ends.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
         except Exception:  # noqa: BLE001
             pass
     # Let the pool's manager thread end too, so that the next pool forks from a parent without threads, and

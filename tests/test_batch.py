@@ -322,6 +322,30 @@ def test_a_finished_batch_leaves_no_pool_thread_behind(tmp_path: Path, capsys: p
         assert not manager.is_alive(), "the pool's manager thread outlived _stop_pool"
 
 
+def _big_result(n: int) -> bytes:
+    return b"x" * n
+
+
+def test_stopping_a_pool_while_a_worker_sends_its_result_does_not_hang() -> None:
+    """A worker ended while it writes a result leaves half a message in the result pipe: the pool's manager
+    thread would wait for the rest forever, and the interpreter joins that thread at exit (an interrupted
+    batch that never ends). Stopping the pool must let that thread finish."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    for _ in range(3):
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=batch._fork_context())
+        pool.submit(_big_result, 1).result()  # the worker is up
+        pool.submit(_big_result, 100_000_000)
+        manager = pool._executor_manager_thread
+        reader = pool._result_queue._reader
+        deadline = time.monotonic() + 30
+        while not reader.poll() and time.monotonic() < deadline:  # the result is on its way
+            time.sleep(0.002)
+        batch._stop_pool(pool)
+        manager.join(timeout=10)
+        assert not manager.is_alive(), "the manager thread hangs on half a result"
+
+
 # Each letter takes at least 50 ms in these runs, so that the batch is still going when the signal comes.
 _SLOW_CLI = ("import sys, time, imrassist.pipeline as p\n"
              "real = p.analyze_letter\n"

@@ -168,14 +168,24 @@ _DIGIT_RUN = re.compile(r"\d+")
 _NUMERIC_DATE = re.compile(r"\d[/.\-]\d{1,2}[/.\-]\d")
 
 
+def _digit_runs(text: str) -> list[tuple[int, int]]:
+    """The spans of the runs of digits of ``text``, found once per check run: the dates, the counts and the
+    frequencies of a text all start from them (a letter has hundreds). Read-only."""
+    return per_call(("common.digit_runs", text), lambda: [m.span() for m in _DIGIT_RUN.finditer(text)])
+
+
+def _digit_starts(text: str) -> list[int]:
+    """The starts of :func:`_digit_runs` (once per check run, like them). Read-only."""
+    return per_call(("common.digit_starts", text), lambda: [s for s, _ in _digit_runs(text)])
+
+
 def dates_in(text: str, *, dmy: bool = False) -> list:
     """:func:`imrassist.parse.find_dates` run only around the years and numeric dates of ``text`` (every
     date has one): the same dates, without scanning long stretches of prose with the month-name patterns."""
     from ..parse import DateMatch, find_dates
 
     windows: list[list[int]] = []
-    for m in _DIGIT_RUN.finditer(text):
-        s0, e0 = m.start(), m.end()
+    for s0, e0 in _digit_runs(text):
         if not (e0 - s0 == 4 and text[s0:s0 + 2] in ("19", "20") or _NUMERIC_DATE.match(text, e0 - 1)):
             continue
         a, b = max(0, s0 - 40), min(len(text), e0 + 14)
@@ -343,7 +353,7 @@ def _word_run_re(words: frozenset[str]) -> re.Pattern[str]:
 def _number_tokens(text: str, words: frozenset[str]) -> tuple[list[int], list[tuple[int, str]]]:
     """The starts of the digit runs of ``text``, and of its runs of letters that are one of ``words``
     (lower case), with the word. (The caller has made sure that lower-casing keeps every offset.)"""
-    digits = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    digits = _digit_starts(text)
     found = []
     if words:
         low = text.lower()
@@ -606,7 +616,7 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         period = "month" if fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
         unit = "month" if fold(m.group("unit")).startswith(("mo", "mes")) else "week"
         out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
-    for m in _matches_at(nxm, text, [d.start() for d in _DIGIT_RUN.finditer(text)] if "x" in low or "×" in low else []):
+    for m in _matches_at(nxm, text, _digit_starts(text) if "x" in low or "×" in low else []):
         if any(f.start <= m.start() < f.end for f in out):
             continue
         da = int(m.group("da"))
