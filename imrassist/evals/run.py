@@ -562,15 +562,22 @@ def run_suite(
 # ----------------------------------------------------------------------------------- saved runs, baselines
 
 
+def _read_json(path: str | os.PathLike[str], what: str, reason: str) -> Any:
+    """The JSON in ``path``, or an :class:`InputError` that names the file and says what it should have been."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no such {what} file", source=str(path), reason="missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{what} is not valid JSON ({type(exc).__name__})", source=str(path), reason=reason) from None
+
+
 def load_run(path: str | os.PathLike[str]) -> EvalRun:
     """Read a saved run (``--save``); :class:`InputError` when it is not one."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path), reason="missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a saved eval run ({type(exc).__name__})", source=str(path), reason="bad_run") from None
+    return _run_from(_read_json(path, "saved eval run", "bad_run"), path)
+
+
+def _run_from(data: Any, path: str | os.PathLike[str]) -> EvalRun:
     if not isinstance(data, dict) or data.get("format") != RUN_FORMAT:
         raise InputError(f"not a saved eval run (expected \"format\": \"{RUN_FORMAT}\")", source=str(path),
                          reason="bad_run")
@@ -614,16 +621,9 @@ def rescore_run(run: EvalRun, suite: Suite | None = None, *, pdf: bool | None = 
 
 def load_baseline(path: str | os.PathLike[str]) -> tuple[SuiteScore, EvalRun | None]:
     """A baseline is a saved run or, for older files, a bare SuiteScore JSON."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no such baseline file", source=str(path), reason="missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"baseline is not valid JSON ({type(exc).__name__})", source=str(path),
-                         reason="bad_baseline") from None
+    data = _read_json(path, "baseline", "bad_baseline")
     if isinstance(data, dict) and data.get("format") == RUN_FORMAT:
-        run = load_run(p)
+        run = _run_from(data, path)
         return run.score, run
     if isinstance(data, dict) and "per_field" in data and "overall" in data:
         try:
