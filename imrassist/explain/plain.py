@@ -63,6 +63,8 @@ class GlossTerm:
     #: The spelling lower-cased when it is ASCII ("" otherwise): an ASCII name can hold a match only if it
     #: holds this (a cheap test before the pattern; see find_glosses).
     key: str = ""
+    #: :func:`word_keys` of ``en``, read once with the glossary (find_glosses asks it of every candidate).
+    en_keys: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +85,7 @@ def gloss_terms() -> tuple[GlossTerm, ...]:
             rx = re.compile(r"(?<![\w/-])" + re.escape(spelling) + r"(?![\w/-])", re.IGNORECASE)
             out.append(GlossTerm(row.get("term", spelling), rx, len(spelling), en, es,
                                  row.get("term", spelling) in SECONDARY_TERMS,
-                                 spelling.lower() if spelling.isascii() else ""))
+                                 spelling.lower() if spelling.isascii() else "", frozenset(word_keys(en))))
     out.sort(key=lambda g: -g.length)
     return tuple(out)
 
@@ -152,7 +154,7 @@ def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_
             break
         if g.term in used or g.term in terms_here:
             continue
-        if avoid and word_keys(g.en) & avoid:
+        if avoid and g.en_keys & avoid:
             continue
         if g.secondary and any(not c[2].secondary for c in chosen) and len(chosen) >= 1:
             continue  # one thing glossed is enough when it is the treatment itself

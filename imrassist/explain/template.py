@@ -304,9 +304,9 @@ def render(record: CaseRecord, lang: str = "en") -> tuple[str, list[str]]:
             v.amount = float(it.quantity.value)
         v.parts = _parts(v, lang, warnings)
         views.append(v)
-    for v in views:
-        own = word_keys(v.item.treatment.value)
-        others = set().union(*(word_keys(w.item.treatment.value) for w in views if w is not v)) if len(views) > 1 else set()
+    keys = [word_keys(v.item.treatment.value) for v in views]  # (each name read once, not once per other item)
+    for v, own in zip(views, keys):
+        others = set().union(*(k for w, k in zip(views, keys) if w is not v)) if len(views) > 1 else set()
         v.avoid = frozenset(others - own)
 
     used: set[str] = set()  # glossary terms already explained
