@@ -401,6 +401,18 @@ class Quantity:
 
 _NUM = NUMBER_TOKEN
 _RANGE = rf"(?P<a>{_NUM})(?:\s*(?:-|to|or|–)\s*(?P<b>{_NUM}))?"
+
+
+@lru_cache(maxsize=1)
+def _quantity_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """find_quantity's leading "<n> <noun> of" and its "<n>[-<n>]" patterns, compiled once, on first use (the
+    number patterns are kilobytes long: an f-string per call rebuilt and re-hashed them every time; compiled
+    at import they would slow every start)."""
+    lead = re.compile(rf"\s*(?P<n>{_NUM})\s+(?P<noun>[A-Za-z][A-Za-z\-]*)\s+of\b", re.IGNORECASE)
+    counted = re.compile(rf"(?<![\w.\-/#]){_RANGE}(?![\w.%/])", re.IGNORECASE)
+    return lead, counted
+
+
 _FREQ_RE = re.compile(
     rf"\b(?P<fa>{_NUM})(?:\s*(?:-|to|or)\s*(?P<fb>{_NUM}))?\s*(?:x|times|time|visits?|sessions?)?\s*"
     rf"(?:a|per|/|each|every)?\s*(?:week|wk|weekly)\s*(?:,\s*)?(?:for|x|times|over|×)\s*"
@@ -472,7 +484,8 @@ def find_quantity(text: str) -> Quantity | None:
             break
 
     # 1. A leading "<number> <noun> of ..." names what is counted ("Three refills of Voltaren 75mg #60").
-    lead = re.match(rf"\s*(?P<n>{_NUM})\s+(?P<noun>[A-Za-z][A-Za-z\-]*)\s+of\b", t, re.IGNORECASE)
+    lead_re, counted_re = _quantity_res()
+    lead = lead_re.match(t)
     if lead:
         n = parse_number(lead.group("n"))
         noun = singular(lead.group("noun"))
@@ -509,7 +522,7 @@ def find_quantity(text: str) -> Quantity | None:
         return Quantity(int(m.group("n")), unit, start, m.end())
 
     # 5. A counted noun after a number or range ("6 sessions", "12-18 sessions", "14 days rental").
-    for m in re.finditer(rf"(?<![\w.\-/#]){_RANGE}(?![\w.%/])", t, re.IGNORECASE):
+    for m in counted_re.finditer(t):
         a_end = m.end()
         if _is_strength(t, a_end):
             continue
