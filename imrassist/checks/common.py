@@ -216,7 +216,9 @@ def page_refs(text: str) -> list[tuple[list[int], int, int]]:
         return []  # every page reference has one of these
     hits = list(find_pages(text))
     taken = [(s, e) for _, s, e in hits]
-    for m in _ES_PAGES_RE.finditer(text):
+    # (every Spanish reference has one of these: an English text is not scanned with the Spanish pattern)
+    spanish = any(k in low for k in ("pág", "pagina", "pag.", "pags."))
+    for m in _ES_PAGES_RE.finditer(text) if spanish else ():
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
