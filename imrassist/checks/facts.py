@@ -497,6 +497,22 @@ _REQUEST_OR_UR_STEMS = ("request", "asked", "rfa", "ordered", "sought", "prescri
                         "remaining", "leaving")
 
 
+def _spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The ``spans`` (in text order, disjoint) of ``low`` that hold one of ``words``, in order: found from
+    where the words occur (a letter has hundreds of sentences, a few of which hold one) rather than by
+    testing every span for every word."""
+    starts = [s for s, _ in spans]
+    holding: set[int] = set()
+    for w in words:
+        i = low.find(w)
+        while i >= 0:
+            k = bisect_right(starts, i) - 1  # the span starting last at or before the word
+            if k >= 0 and i + len(w) <= spans[k][1]:
+                holding.add(k)
+            i = low.find(w, i + 1)
+    return [spans[k] for k in sorted(holding)]
+
+
 def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[int, int]] | None = None) -> None:
     """Amounts the letter's story says were asked for ("The request for authorization dated 09/21/2015
     asked for physical therapy twice weekly for six weeks") or that UR approved of a modified request
@@ -509,12 +525,10 @@ def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[i
     low = text.lower()
     if len(low) != len(text):
         low = text
-    for s, e in sents if sents is not None else sentences(text):
+    # (every match of the two patterns below holds one of the stems)
+    for s, e in _spans_holding(low, sents if sents is not None else sentences(text), _REQUEST_OR_UR_STEMS):
         if any(bs <= s < be for bs, be in blocks):
             continue
-        sl = low[s:e]
-        if not any(k in sl for k in _REQUEST_OR_UR_STEMS):
-            continue  # (every match of the two patterns below holds one of these)
         if not _REQUEST_SENT_RE.search(text, s, e) and not _UR_PART_RE.search(text, s, e):
             continue
         sent = text[s:e]
