@@ -39,6 +39,32 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) ->
     return None
 
 
+def finditer_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> list[re.Match[str]]:
+    """``list(rx.finditer(text))`` for a case-insensitive pattern that never matches empty text and every
+    match of which starts with one of ``stems`` (lower case): as :func:`search_from_stems`, the pattern is
+    tried only where a stem stands (a long alternation of names is slow to try at every position), and
+    a match found hides the stems inside it, as ``finditer`` does. In ASCII text only (see there)."""
+    if not text.isascii():
+        return list(rx.finditer(text))
+    low = text.lower()
+    starts: set[int] = set()
+    for st in stems:
+        i = low.find(st)
+        while i >= 0:
+            starts.add(i)
+            i = low.find(st, i + 1)
+    out = []
+    pos = 0
+    for i in sorted(starts):
+        if i < pos:
+            continue
+        m = rx.match(text, i)
+        if m:
+            out.append(m)
+            pos = m.end()
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ numbers
 
 _UNITS_EN = {

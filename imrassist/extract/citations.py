@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from .. import knowledge
 from ..models import Citation
+from ..parse import finditer_from_stems
 
 _NONE_CITED_RE = re.compile(
     r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence|no\s+(?:medical\s+)?evidence\s+(?:was\s+)?cited"
@@ -100,6 +101,22 @@ def _document_index() -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]
     aliases.sort(key=len, reverse=True)
     rx = re.compile(r"(?<![A-Za-z])(?:" + "|".join(f"(?:{_alias_pattern(a)})" for a in aliases) + r")(?![A-Za-z])", re.IGNORECASE)
     return rx, lookup
+
+
+@lru_cache(maxsize=1)
+def _document_stems() -> tuple[str, ...]:
+    """The lower-cased first words of the document aliases: every match of the document regex starts with
+    one (see parse.finditer_from_stems). A name that starts with "and"/"&" may be written either way."""
+    stems: set[str] = set()
+    for row in knowledge.documents():
+        if not row.get("canonical"):
+            continue
+        for alias in [row["canonical"], *row.get("aliases", [])]:
+            words = re.findall(r"[A-Za-z0-9]+|&", alias)
+            if words:
+                first = words[0].lower()
+                stems.update(("&", "and") if first in ("and", "&") else (first,))
+    return tuple(sorted(stems))
 
 
 @lru_cache(maxsize=1)
@@ -261,7 +278,7 @@ def _trim(text: str, start: int, end: int, chars: str = " ,.;:") -> tuple[int, i
 def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedCitation]:
     rx, lookup = _document_index()
     segment = text[start:end]
-    hits = list(rx.finditer(segment)) if rx else []
+    hits = finditer_from_stems(rx, _document_stems(), segment) if rx else []
     docs: list[tuple[int, int, str, str]] = []  # (start, end, source, canonical) relative to text
     for h in hits:
         # A document is named at the start of the clause, or later right after a list boundary and
@@ -417,6 +434,24 @@ def _subsplit(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
 
 
+def _take_edition_and_year(work: str, year: int | None) -> tuple[str, int | None]:
+    """Remove an edition mention and a leading year from an ODG piece, noting the year.
+
+    Called before and after the "Guidelines"/"Treatment Guidelines" word is stripped,
+    because letters put the edition and year on either side of it; a later year wins.
+    """
+    em = _EDITION_RE.search(work)
+    if em:
+        if em.group("year"):
+            year = int(em.group("year"))
+        work = work[: em.start()] + work[em.end():]
+    ym = re.match(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?", work)
+    if ym:
+        year = int(ym.group(1))
+        work = work[ym.end():]
+    return work, year
+
+
 def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
     piece = text[start:end]
     year: int | None = None
@@ -428,25 +463,9 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
             yy = y.group(1)
             year = int(yy) if len(yy) == 4 else 2000 + int(yy)
         work = work[: um.start()] + work[um.end():]
-    em = _EDITION_RE.search(work)
-    if em:
-        if em.group("year"):
-            year = int(em.group("year"))
-        work = work[: em.start()] + work[em.end():]
-    ym = re.match(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?", work)
-    if ym:
-        year = int(ym.group(1))
-        work = work[ym.end():]
+    work, year = _take_edition_and_year(work, year)
     work = re.sub(r"^\s*,?\s*(?:Guidelines?|Treatment\s+Guidelines?|Treatment\s+in\s+Workers'?\s*Comp(?:ensation)?)\b\s*,?", "", work)
-    em = _EDITION_RE.search(work)
-    if em:
-        if em.group("year"):
-            year = int(em.group("year"))
-        work = work[: em.start()] + work[em.end():]
-    ym = re.match(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?", work)
-    if ym:
-        year = int(ym.group(1))
-        work = work[ym.end():]
+    work, year = _take_edition_and_year(work, year)
     work = work.strip(" ,.;:-–")
     if not work:
         return [ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
