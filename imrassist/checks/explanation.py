@@ -45,7 +45,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..parse import SEX_RE, find_age, norm_words, parse_sex
+from ..parse import SEX_RE, find_age, norm_words, parse_sex, search_from_stems
 from .common import (
     _STOP,
     Count,
@@ -138,11 +138,21 @@ _NEXT_RE = {
 _NEXT_STEMS = {"en": ("what", "next", "must", "will", "has", "have", "denial", "may", "can", "ask", "new", "talk"),
                "es": ("qu", "pr", "debe", "tiene", "deber", "negaci", "denegaci", "volver", "pedir", "nueva", "hable")}
 _WCAB_STEMS = {"en": ("appeals board", "wcab"), "es": ("junta de apelaciones", "wcab", "appeals board")}
+#: The words every match of the English _NEXT_RE / _WCAB_RE starts with (see parse.search_from_stems).
+_NEXT_STARTS = {"en": ("what", "next", "must", "will", "has", "have", "denial", "may", "can", "ask", "new", "talk",
+                       "you")}
+_WCAB_STARTS = {"en": ("workers", "appeals", "wcab")}
 
 
-def _search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
+def _search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str,
+                       starts: tuple[str, ...] = ()) -> re.Match[str] | None:
     """``rx.search(text)``, started where the first of its stems occurs (a long text is not scanned from
-    the top with a pattern that cannot match before that); None when no stem occurs."""
+    the top with a pattern that cannot match before that); None when no stem occurs. With ``starts``, the
+    words every match starts with, an ASCII text is not scanned at all: the pattern is tried only where
+    one of them stands (:func:`imrassist.parse.search_from_stems`; an explanation's first stem is often
+    near its top, and the pattern's alternation is slow to try at every position after it)."""
+    if starts and text.isascii():
+        return search_from_stems(rx, starts, text)
     low = text.lower()
     if len(low) != len(text):
         return rx.search(text)
@@ -1460,9 +1470,9 @@ def check_missing(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
                        expected=f.decision, span=f.decision_span)
     if r.kind == "summary":
         return  # what happens next and the appeal right are the worker's, not the reviewer summary's
-    if not _search_from_stems(_NEXT_RE[r.lang], _NEXT_STEMS[r.lang], r.text):
+    if not _search_from_stems(_NEXT_RE[r.lang], _NEXT_STEMS[r.lang], r.text, _NEXT_STARTS.get(r.lang, ())):
         yield emit("NEXT_STEP", "warning", "explanation", "does not say what happens next")
-    wcab = _search_from_stems(_WCAB_RE[r.lang], _WCAB_STEMS[r.lang], r.text)
+    wcab = _search_from_stems(_WCAB_RE[r.lang], _WCAB_STEMS[r.lang], r.text, _WCAB_STARTS.get(r.lang, ()))
     if not wcab:
         yield emit("APPEAL_RIGHT", "error", "explanation",
                    f"does not tell the worker of the right to appeal to the Workers' Compensation Appeals Board "
