@@ -90,6 +90,36 @@ def gloss_terms() -> tuple[GlossTerm, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _gloss_heads() -> tuple[dict[str, list[int]], list[int]]:
+    """The indices (in :func:`gloss_terms`) of the terms whose ASCII key is three characters or longer, by
+    its first three; and those of the others (a short key, or no ASCII spelling), which are always tried."""
+    by_head: dict[str, list[int]] = {}
+    always: list[int] = []
+    for i, g in enumerate(gloss_terms()):
+        if len(g.key) >= 3:
+            by_head.setdefault(g.key[:3], []).append(i)
+        else:
+            always.append(i)
+    return by_head, always
+
+
+def _candidate_terms(low: str | None) -> Iterator[GlossTerm]:
+    """The glossary terms (in :func:`gloss_terms` order) that may occur in a name, lower-cased ``low`` (None:
+    not ASCII, every term). A key can be in ``low`` only if its first three characters are, so the name's
+    three-character pieces pick the candidates instead of testing every key of the glossary against it."""
+    terms = gloss_terms()
+    if low is None:
+        yield from terms
+        return
+    by_head, always = _gloss_heads()
+    picked = set(always)
+    for i in range(len(low) - 2):
+        picked.update(by_head.get(low[i:i + 3], ()))
+    for i in sorted(picked):
+        yield terms[i]
+
+
 # Words after a matched term that belong to it ("TENS unit", "bone scan"): the gloss goes after them.
 _TRAILING_NOUN = re.compile(r"(?:(?:s\b)?\s+(?:units?|scans?|stud(?:y|ies)|tests?|testing|treatments?|"
                             r"therapy|sessions?|visits?|injections?|machines?|programs?)\b)*(?:s\b)?",
@@ -132,7 +162,7 @@ def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_
     # not a substring of an ASCII name cannot match it (non-ASCII text may match through Unicode case
     # rules, e.g. the Kelvin sign: there every pattern runs).
     low = name.lower() if name.isascii() else None
-    for g in gloss_terms():  # longest spellings first, so a term's jargon form wins over its plain one
+    for g in _candidate_terms(low):  # longest spellings first, so a term's jargon form wins over its plain one
         if low is not None and g.key and g.key not in low:
             continue
         for m in g.pattern.finditer(name):
