@@ -67,6 +67,24 @@ def _labelled_date(letter: Letter, key: str, region: tuple[int, int]) -> Extract
 
 
 _ANY_LABEL_DATE_RE = re.compile(r"(?P<label>(?:[A-Za-z/().']+\s+){0,5}[A-Za-z/().']+)\s*:\s*")
+_LABEL_WORD_RE = re.compile(r"[A-Za-z/().']+")
+
+
+def _any_labels(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """``_ANY_LABEL_DATE_RE.finditer(text, start, end)``, the pattern tried only where a word of a label
+    starts (a header has a few hundred characters, but only a few dozen words; at every other position
+    the engine would read up to six words before failing). The leftmost match never starts inside a word:
+    it would also match one character earlier, and a previous match ends after a colon or a space."""
+    out = []
+    pos = start
+    for w in _LABEL_WORD_RE.finditer(text, start, end):
+        if w.start() < pos:
+            continue
+        m = _ANY_LABEL_DATE_RE.match(text, w.start(), end)
+        if m:
+            out.append(m)
+            pos = m.end()
+    return out
 
 
 def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[str, Extracted[dt.date]]:
@@ -74,7 +92,7 @@ def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[st
     Date:"): classify each "<label>: <date>" pair by the words of its label."""
     text = letter.text
     out: dict[str, Extracted[dt.date]] = {}
-    for m in _ANY_LABEL_DATE_RE.finditer(text, region[0], region[1]):
+    for m in _any_labels(text, region[0], region[1]):
         ds = find_dates(text[m.end(): m.end() + 25])
         if not ds or ds[0].start != 0:
             continue
