@@ -157,6 +157,10 @@ NUMBER_TOKEN = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_EN)})\b)"
 NUMBER_TOKEN_ES = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_ES)})\b)"
 
 
+_DIGITS_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SPACES = re.compile(r"\s+")
+
+
 def parse_number(token: str, lang: str | None = None) -> float | None:
     """``"6"`` -> 6, ``"six"`` -> 6, ``"twenty-four"`` -> 24, ``"veinte"`` -> 20, else None.
 
@@ -165,10 +169,11 @@ def parse_number(token: str, lang: str | None = None) -> float | None:
     t = token.strip().lower().replace("\u2011", "-")
     if not t:
         return None
-    if re.fullmatch(r"\d+(?:\.\d+)?", t):
+    # (the patterns are compiled once: the checks read the number of every count and frequency of a letter)
+    if _DIGITS_NUMBER.fullmatch(t):
         v = float(t)
         return int(v) if v.is_integer() else v
-    t = re.sub(r"\s+", " ", t)
+    t = _SPACES.sub(" ", t)
     tables = {"en": (NUMBER_WORDS_EN,), "es": (NUMBER_WORDS_ES,)}.get(lang or "", (NUMBER_WORDS_EN, NUMBER_WORDS_ES))
     for table in tables:
         if t in table:
