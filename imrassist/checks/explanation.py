@@ -49,6 +49,7 @@ from ..parse import SEX_RE, find_age, norm_words, parse_sex, search_from_stems
 from .common import (
     _STOP,
     Count,
+    StemScan,
     _count_matches,
     body_regions,
     body_sides,
@@ -631,13 +632,29 @@ _CASE_HINT = re.compile(r"\d{2}-\d{4}")
 _WORD_CHAR = re.compile(r"\w")
 
 
+#: The words every match of _AGE_HINT starts with (see common.StemScan).
+_AGE_HINT_STEMS = ("old", "of", "yo", "y/o", "age", "anos", "años")
+
+
 def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, int]]:
     """Ages stated in the text (:func:`imrassist.parse.find_age`, run only on sentences that can hold one)."""
     ages: list[tuple[int, int, int]] = []
     low = text.lower()
     if len(low) != len(text):
         low = text
+    hint_spans: list[tuple[int, int]] | None = None
+    if text.isascii():
+        # The hint is looked for once in the whole text, from its words ("you" holds "yo": most sentences pass
+        # the substring test below). A sentence's own search finds a hint only where one of the whole text
+        # overlaps it (a sentence ends before a blank, a quote or a bracket: its end is a word boundary in
+        # both), so only those sentences are searched.
+        hint_spans = [m.span() for m in StemScan(_AGE_HINT, _AGE_HINT_STEMS, text).finditer()]
+        hint_ends = [b for _, b in hint_spans]
     for sn in sents:
+        if hint_spans is not None:
+            k = bisect_right(hint_ends, sn.start)  # the first hint that ends after the sentence starts
+            if k == len(hint_spans) or hint_spans[k][0] >= sn.end:
+                continue
         sl = low[sn.start:sn.end]
         if ("old" in sl or "age" in sl or "yo" in sl or "y/o" in sl or "años" in sl or "anos" in sl) \
                 and _AGE_HINT.search(text, sn.start, sn.end):
