@@ -161,6 +161,9 @@ def _summary_region(letter: Letter) -> tuple[int, int]:
     return 0, dec.start if dec else len(letter.text)
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], stems: tuple[str, ...], *,
               max_gap: int = 120, after_only: bool = False) -> Extracted[dt.date] | None:
     """The date closest to a ``cue`` in the first sentence of ``region`` that has both. ``stems``: the words
@@ -169,6 +172,8 @@ def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], ste
     text = letter.text
     plain = text.isascii()
     for ss, se in _region_sentences(letter, *region):
+        if not _DIGIT_RE.search(text, ss, se):
+            continue  # no date: every date pattern has a digit (most sentences of a region hold none)
         sent = text[ss:se]
         if plain:
             low = sent.lower()
