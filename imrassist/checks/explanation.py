@@ -383,10 +383,12 @@ def _sent_at(sents: list[Sentence], pos: int) -> int:
 
 def _sentences(text: str, raw: str) -> list[Sentence]:
     heads = heading_lines(raw) if "#" in raw else []
+    head_starts = [hs for hs, _ in heads]  # (heading lines are in order and do not overlap)
     out: list[Sentence] = []
     for pi, (ps, pe) in enumerate(paragraphs(text)):
         for s, e in sentences(text, ps, pe):
-            out.append(Sentence(s, e, pi, bool(heads) and any(hs <= s < he for hs, he in heads)))
+            k = bisect_right(head_starts, s) - 1  # the only heading line that can hold s
+            out.append(Sentence(s, e, pi, k >= 0 and s < heads[k][1]))
     return out
 
 

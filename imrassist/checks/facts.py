@@ -418,6 +418,21 @@ def _weak_keys(names: list[str]) -> list[set[str]]:
     return out
 
 
+#: A sentence before an item's header that says what was asked for or what UR authorised.
+_PRE_HEADER_RE = re.compile(r"original\s+request|authori[sz]ed\s+by", re.I)
+
+
+def _may_hold_pre_header(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` may hold a :data:`_PRE_HEADER_RE` sentence: in ASCII text, only if it
+    holds one of the pattern's first words (most stretches before a header hold neither, and are then not
+    split into sentences at all)."""
+    window = text[start:end]
+    if not window.isascii():
+        return True
+    low = window.lower()
+    return "original" in low or "authori" in low
+
+
 def _items(letter: Letter, reference: CaseRecord, sents: list[tuple[int, int]] | None = None) -> list[ItemFact]:
     text = letter.text
     blocks = find_blocks(letter)
@@ -440,7 +455,7 @@ def _items(letter: Letter, reference: CaseRecord, sents: list[tuple[int, int]] |
             # "X was the original request." on a line (or page) of its own before the header.
             lo = max(prev_end, start - 800)
             pre = " ".join(text[s:e] for s, e in sentences(text, lo, start)
-                           if re.search(r"original\s+request|authori[sz]ed\s+by", text[s:e], re.I))
+                           if _PRE_HEADER_RE.search(text, s, e)) if _may_hold_pre_header(text, lo, start) else ""
             prev_end = end
         else:
             start, end = 0, len(text)
