@@ -99,14 +99,14 @@ def clear_caches() -> None:
     next check of a letter costs what the first one did (benchmarks; long-running services that want the
     memory back)."""
     _load_builtins()
-    from . import common, explanation, letter, record
+    from . import common, explanation, facts, letter, record
 
     with _LOCK:
         _REF_CACHE.clear()  # (and the letter facts kept with each reading)
     record._REREAD_MEMO.clear()
     for fn in (common.word_set, common.mapped_words, common.core_of, common.distinctive, common.treatment_vocab,
                common.fragment, common.limits, common.pages_in, common.guideline_citations, record._name_quantity,
-               record._source_in, record._nw, letter._title_key, explanation._sentence_outcomes):
+               record._source_in, record._nw, letter._title_key, explanation._sentence_outcomes, facts._weak_words_of):
         fn.cache_clear()
 
 

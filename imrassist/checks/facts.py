@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from ..extract.items import find_blocks
 from ..letter import Letter
@@ -402,15 +402,19 @@ _KINDS: list[tuple[re.Pattern[str], frozenset[str]]] = [
 ]
 
 
+@lru_cache(maxsize=4096)  # (names of treatments recur across letters; cleared by checks.clear_caches)
+def _weak_words_of(name: str) -> frozenset[str]:
+    """The generic words of a treatment name that say its kind, and the plain words of that kind (read-only)."""
+    ws = word_set(name)
+    extra = {"surgery", "operation"} if _SURGERY_NAME_RE.search(name) else set()
+    for rx, kind_words in _KINDS:
+        if rx.search(name):
+            extra |= kind_words
+    return frozenset({w for w in ws if w in _WEAK_KEY_WORDS} | extra)
+
+
 def _weak_keys(names: list[str]) -> list[set[str]]:
-    cands = []
-    for name in names:
-        ws = word_set(name)
-        extra = {"surgery", "operation"} if _SURGERY_NAME_RE.search(name) else set()
-        for rx, kind_words in _KINDS:
-            if rx.search(name):
-                extra |= kind_words
-        cands.append({w for w in ws if w in _WEAK_KEY_WORDS} | extra)
+    cands = [set(_weak_words_of(name)) for name in names]
     out = []
     for i, c in enumerate(cands):
         others = set().union(*(cands[j] | word_set(names[j]) for j in range(len(names)) if j != i)) if len(names) > 1 else set()
