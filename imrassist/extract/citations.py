@@ -50,6 +50,16 @@ _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _UPDATED_RE = re.compile(r"\(\s*(?:updated|update|last updated|rev(?:ised)?\.?)\s*:?\s*(?P<date>[^)]*)\)", re.IGNORECASE)
 _EDITION_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\s+Edition\b,?\s*(?:\(?(?P<year>(?:19|20)\d\d)\)?)?,?", re.IGNORECASE)
 _ACUTE_CHRONIC = r"(?:\s*\(\s*(?:Acute\s*(?:&|and)\s*Chronic|Chronic|Acute)\s*\))?"
+# Patterns of the clause and topic parsers, compiled once (a letter's guideline lines run them dozens of times).
+_LEADING_AND_RE = re.compile(r"^(?:and|&)\s+", re.IGNORECASE)
+_NON_MTUS_LEAD_RE = re.compile(r"Non[-\s]?MTUS\s+Citations?\s*:?\s*", re.IGNORECASE)
+_MTUS_LEAD_RE = re.compile(r"(?:the\s+)?(?:CA\s+)?MTUS(?:\s*\([^)]*\))?\s*(?:Guidelines?\s*[,:]?\s*(?=[A-Z]))?")
+_ACOEM_LEAD_RE = re.compile(r"ACOEM", re.IGNORECASE)
+_YEAR_NEXT_RE = re.compile(r"\s*,?\s*\(?(?:19|20)\d\d\b")
+_DOC_YEAR_RE = re.compile(r"\s*,?\s*\(?(?P<y>(?:19|20)\d\d)\)?")
+_CHUNK_LEAD_RE = re.compile(r"^\s*[,;]?\s*(?:\band\b|&)?\s*")
+_CHUNK_TAIL_RE = re.compile(r",?\s*(?:\band|&)?\s*$")
+_CHUNK_GUIDELINES_RE = re.compile(r"^\s*(?:Guidelines?)\b\s*")
 _GENERIC_CHAPTER_RE = re.compile(
     r"(?P<name>[A-Z][A-Za-z&/'\-]*(?:[ ,]+(?:&|and|for|of|the|[A-Z][A-Za-z&/'\-]*)){0,6})(?P<word>\s+(?:Chapter|chapter|Section|section))(?![A-Za-z])"
 )
@@ -170,7 +180,7 @@ def split_topics(text: str) -> list[str]:
     merged: list[str] = []
     for p in pieces:
         if merged:
-            bare = re.sub(r"^(?:and|&)\s+", "", p, flags=re.IGNORECASE)
+            bare = _LEADING_AND_RE.sub("", p)
             joined = f"{merged[-1]}, {p}"
             jkey = knowledge.title_key(joined)
             prev_key = knowledge.title_key(merged[-1])
@@ -182,7 +192,7 @@ def split_topics(text: str) -> list[str]:
                 continue
         merged.append(p)
     # "..., and Summary": a list's last connector belongs to the list, not to the title.
-    return [re.sub(r"^(?:and|&)\s+", "", m, flags=re.IGNORECASE).strip() for m in merged]
+    return [_LEADING_AND_RE.sub("", m).strip() for m in merged]
 
 
 @lru_cache(maxsize=1)
@@ -254,13 +264,13 @@ def _parse_clause(text: str, start: int, end: int) -> list[ParsedCitation]:
     clause = text[start:end]
     stripped = clause.lstrip()
     offset = start + (len(clause) - len(stripped))
-    m = re.match(r"Non[-\s]?MTUS\s+Citations?\s*:?\s*", stripped, re.IGNORECASE)
+    m = _NON_MTUS_LEAD_RE.match(stripped)
     if m:
         return _parse_non_mtus(text, offset + m.end(), end)
-    m = re.match(r"(?:the\s+)?(?:CA\s+)?MTUS(?:\s*\([^)]*\))?\s*(?:Guidelines?\s*[,:]?\s*(?=[A-Z]))?", stripped)
+    m = _MTUS_LEAD_RE.match(stripped)
     if m:
         return _parse_mtus(text, offset + m.end(), end, source="MTUS")
-    if re.match(r"ACOEM", stripped, re.IGNORECASE):
+    if _ACOEM_LEAD_RE.match(stripped):
         return _parse_acoem(text, offset, end)
     if _ODG_MARK_RE.match(stripped):
         return _parse_non_mtus(text, offset, end)
@@ -286,7 +296,7 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
         # section title ("TENS, chronic pain (...)", "Opioids for Chronic Pain and ...").
         at_start = not segment[: h.start()].strip(" ,;:")
         after_boundary = bool(re.search(r"(?:,|\band|;)\s*$", segment[: h.start()]))
-        followed_by_year = bool(re.match(r"\s*,?\s*\(?(?:19|20)\d\d\b", segment[h.end():]))
+        followed_by_year = bool(_YEAR_NEXT_RE.match(segment, h.end()))
         if not at_start and not (after_boundary and followed_by_year):
             continue
         key = knowledge.title_key(h.group(0))
@@ -305,7 +315,7 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
         seg_end = docs[i + 1][0] if i + 1 < len(docs) else end
         rest_start = de
         year = None
-        ym = re.match(r"\s*,?\s*\(?(?P<y>(?:19|20)\d\d)\)?", text[rest_start:seg_end])
+        ym = _DOC_YEAR_RE.match(text[rest_start:seg_end])
         if ym:
             year = int(ym.group("y"))
             rest_start += ym.end()
@@ -334,10 +344,10 @@ def _topic_groups(rest: str) -> list[tuple[str | None, list[int]]]:
     out: list[tuple[str | None, list[int]]] = []
     for chunk, pages in groups:
         chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
-        chunk = re.sub(r"^\s*[,;]?\s*(?:\band\b|&)?\s*", "", chunk)
+        chunk = _CHUNK_LEAD_RE.sub("", chunk)
         chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
-        chunk = re.sub(r",?\s*(?:\band|&)?\s*$", "", chunk.strip().rstrip(".;,").strip())
-        chunk = re.sub(r"^\s*(?:Guidelines?)\b\s*", "", chunk)
+        chunk = _CHUNK_TAIL_RE.sub("", chunk.strip().rstrip(".;,").strip())
+        chunk = _CHUNK_GUIDELINES_RE.sub("", chunk)
         topics = split_topics(chunk) if chunk.strip(" ,.;:") else []
         if not topics:
             if pages and out and out[-1][1] == []:
