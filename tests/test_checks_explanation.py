@@ -214,6 +214,28 @@ def test_treatment_named_by_a_synonym_is_not_a_treatment_error():
     assert "treatment" in _kinds(letter(name), text)
 
 
+@pytest.mark.parametrize("sentence, flagged", [
+    # a treatment the letter does not decide, named in a sentence that states an outcome
+    ("The expert approved six sessions of chiropractic care.", True),
+    ("An MRI of your lower back was approved by the expert.", True),
+    ("So the reviewer said yes to acupuncture, because the guidelines allow it.", True),
+    ("The expert approved the request for a TENS unit.", True),
+    # the letter's own item, however it is named, and sentences that decide nothing new
+    ("The expert approved the 6 sessions of PUSH therapy.", False),
+    ("The PUSH therapy was approved, so you can get this care.", False),
+    ("Your request was approved. The claims administrator must authorize it within 5 working days.", False),
+    ("The expert approved the therapy even though you had an epidural injection planned.", False),
+    # about the first review (utilization review), as the letter tells it
+    ("Utilization review denied the PUSH therapy because of the pending lumbar epidural steroid injection.", False),
+])
+def test_a_treatment_named_in_an_outcome_sentence_must_be_a_disputed_item(sentence: str, flagged: bool) -> None:
+    """Hand-written explanations name what was decided in running text ("approved six sessions of X",
+    "X was denied") more often than in "X: approved" lines; a treatment swapped into such a sentence is a
+    treatment error, the letter's own item named in any words is not."""
+    kinds = _kinds(read_letter(SEED), f"{sentence} {APPEAL}")
+    assert ("treatment" in kinds) is flagged, kinds
+
+
 def test_counts_read_digits_and_words_in_both_languages():
     en = [(c.values, c.noun) for c in find_counts("a one-month trial, no 30-day trial, 4 to 6 visits, six sessions, 3mm disc")]
     assert en == [((1,), "month"), ((30,), "day"), ((4, 6), "visit"), ((6,), "visit"), ((3,), "mm")]

@@ -335,7 +335,7 @@ class TreatmentPhrase:
     start: int
     end: int
     sent: int
-    source: str  # "heading" (X: outcome) or "request"
+    source: str  # "heading" (X: outcome), "request" (asked for X) or "decided" (approved X, X was denied)
 
 
 @dataclass
@@ -736,6 +736,53 @@ def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[Treatm
     return out
 
 
+#: Where the thing decided ends, after the outcome words ("approved the MRI because ...", "denied the
+#: shots for now") or before them ("..., and the MRI was denied").
+_DECIDED_CUT = re.compile(
+    r"[.,;:!?()]|\b(?:because|since|as|so|but|and|or|after|before|until|unless|if|when|while|which|that|who|"
+    r"within|by|under|per|in|on|at|for\s+(?:now|you|your|this|that|these|those|the\s+(?:reasons?|time))|to|"
+    r"though|although|even|however|yet)\b", re.I)
+_DECIDED_LEAD = re.compile(r"(?:\s*(?:the|your|a|an|this|that|these|those|all|both|of|to|request|requests|for|"
+                           r"doctor'?s|treating|original|earlier|new)\b)*\s*", re.I)
+_DECIDED_CLAUSE_START = re.compile(r"[,;:(]|\b(?:and|but|so|that|because|which|while|when|if)\b", re.I)
+
+
+def _decided_phrases(text: str, sn: Sentence, si: int, found: list[tuple[bool, int, int, int, bool]]
+                     ) -> list[TreatmentPhrase]:
+    """What an English outcome statement says was decided: the words right after its outcome words
+    ("approved six sessions of chiropractic care") or right before them ("The MRI of the neck was denied").
+
+    A hand-written explanation names treatments this way more often than as an "X: approved" line or an
+    "asked for X" phrase, and a treatment swapped into such a sentence is the error to catch. Only the
+    treatment terms in the phrase matter to the check (a phrase of generic words, "your request", "this
+    care", names nothing), and statements about the first review (UR) are left out, as for requests."""
+    out: list[TreatmentPhrase] = []
+    for _, a, b, _, earlier in found:
+        if earlier:
+            continue
+        lead = _DECIDED_LEAD.match(text, b, sn.end)
+        xs = lead.end() if lead else b
+        end = _DECIDED_CUT.search(text, xs, sn.end)
+        obj_end = end.start() if end else sn.end
+        if obj_end > xs and text[xs:obj_end].strip():
+            out.append(TreatmentPhrase(text[xs:obj_end].strip(), xs, xs + len(text[xs:obj_end].rstrip()), si, "decided"))
+        start = sn.start
+        for m in _DECIDED_CLAUSE_START.finditer(text, sn.start, a):
+            start = m.end()
+        subj = text[start:a]
+        lead = _DECIDED_LEAD.match(subj)
+        x0 = start + (lead.end() if lead else 0)
+        x1 = start + len(subj.rstrip())
+        # "The MRI was denied": the verb's auxiliary is part of the outcome words or stands just before them.
+        aux = re.search(r"\s+(?:is|was|were|are|has\s+been|have\s+been|got|gets|stays|remains|will\s+be)(?:\s+(?:now|still|also|not))*\s*$",
+                        text[x0:x1], re.I)
+        if aux:
+            x1 = x0 + aux.start()
+        if x1 > x0 and text[x0:x1].strip():
+            out.append(TreatmentPhrase(text[x0:x1], x0, x1, si, "decided"))
+    return out
+
+
 def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int, list[Outcome]],
                   mentions: dict[int, set[int]], hits: dict[int, dict[int, set[str]]],
                   heading_best: dict[int, list[int]], items: list[ItemFact], lang: str,
@@ -978,7 +1025,11 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                 # spoken of before, nor the closest spelling). "So the expert said yes: ..." is a sentence
                 # with a colon, not an item line.
                 heading_best[si] = [f.index for f in items] if len({f.decision for f in items}) == 1 else []
-        treatments += _request_phrases(stext, sn.start, si, lang)
+        requested = _request_phrases(stext, sn.start, si, lang)
+        treatments += requested
+        if lang == "en" and found and line is None and not _UR_SENT_RE[lang].search(stext):
+            treatments += [t for t in _decided_phrases(text, sn, si, found)
+                           if not any(r.start < t.end and t.start < r.end for r in requested)]
         if not found:
             continue  # (what follows only keeps or drops outcome statements)
         if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
@@ -1341,7 +1392,7 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     for t in r.treatments:
         phrase = treatment_words(t.text)
         core = core_of(phrase)
-        how = "decided" if t.source == "heading" else "requested"
+        how = "requested" if t.source == "request" else "decided"
         if core and not any(covered(core, f.vocab | f.block_words, f.stems) for f in facts.items) \
                 and not covered(core, all_vocab, frozenset(all_stems)):
             # (a phrase naming several items is fine: "a TENS unit and E-stim", "Blood tests (CBC and BMP)")
