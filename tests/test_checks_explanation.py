@@ -105,6 +105,14 @@ def _kinds(lt, text, lang="auto"):
     ("The IMR upheld the denial.", False),
     ("Utilization review denied the request on December 27, 2013. The reviewer found it medically necessary.", True),
     ("Approved means you can now get it. PUSH therapy: approved.", True),
+    # what the worker may now do, said of a named item
+    ("You can now get the 6 sessions of PUSH therapy.", True),
+    ("You cannot get the PUSH therapy.", False),
+    ("You will not receive the PUSH therapy.", False),
+    # ... and sentences of that shape that decide nothing
+    ("You can get free help. PUSH therapy: approved.", True),
+    ("PUSH therapy: approved. You will not get a bill for the PUSH therapy.", True),
+    ("PUSH therapy: approved. If things change, you can get more PUSH therapy later with a new request.", True),
 ])
 def test_outcome_statements(seed, sentence, ok):
     kinds = _kinds(seed, f"{sentence} {APPEAL}")

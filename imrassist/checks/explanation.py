@@ -188,8 +188,13 @@ _LABEL_WORDS = {"why", "what happens next", "case number", "good news", "note", 
                 "numero de caso", "the decision", "la decision", "next step", "next steps", "what this means",
                 "your rights", "sus derechos", "decision", "decisión", "result", "resultado", "buenas noticias"}
 
+#: What a worker may get or not that is not the care decided ("you will not get a bill for the MRI").
+_NOT_CARE = (r"(?!\s+(?:a\s+|any\s+|your\s+)?(?:bills?|paid|money|charged?|letters?|copy|copies|notice|calls?|answers?"
+             r"|help|reply|payments?|refunds?|checks?|raise|worse|better|hurt|sick)\b)")
+
 # Outcome patterns: (regex, polarity, strength). Polarity True = approved (Overturned), False = still denied
-# (Upheld). Strength 3 phrases say who decided what; 1-2 words may also describe the UR or a request.
+# (Upheld). Strength 3 phrases say who decided what; 1-2 words may also describe the UR or a request; 0 is
+# what the worker may do, an outcome only where the sentence names an item.
 _OUTCOME_EN: list[tuple[str, bool, int]] = [
     (r"disagree(?:s|d)?\s+with\s+(?:the\s+|this\s+|that\s+|their\s+)?(?:\w+\s+){0,3}?(?:denial|decision\s+to\s+deny)", True, 3),
     (r"agree(?:s|d)?\s+with\s+(?:the\s+|this\s+|that\s+|their\s+)?(?:\w+\s+){0,3}?(?:denial|decision\s+to\s+deny)", False, 3),
@@ -207,6 +212,11 @@ _OUTCOME_EN: list[tuple[str, bool, int]] = [
     (r"\bsaid\s+no\b", False, 2),
     (r"\bauthori[sz]e[sd]?\b|\bcovered\b", True, 1),
     (r"\bdenied\b|\bdenials?\b|\bturned\s+down\b|\brejected\b|\bnon-?certified\b", False, 1),
+    # What the worker may now do: an outcome only in a sentence that names an item ("You cannot get the PUSH
+    # therapy"), not in "you can get free help" (strength 0: see read_explanation).
+    (rf"\byou\s+(?:can|may|will|could)\s+(?:now\s+|still\s+|also\s+)?(?:get|receive)\b{_NOT_CARE}", True, 0),
+    (r"\byou\s+(?:cannot|can\s+not|can['’]t|will\s+not|won['’]t|may\s+not|do\s+not|don['’]t|could\s+not|"
+     rf"couldn['’]t)\s+(?:now\s+|still\s+|yet\s+)?(?:get|receive)\b{_NOT_CARE}", False, 0),
 ]
 _OUTCOME_ES: list[tuple[str, bool, int]] = [
     (r"(?:no\s+)?estuvo\s+de\s+acuerdo\s+con\s+(?:la\s+|el\s+|esta\s+|esa\s+)?(?:\w+\s+){0,2}?(?:negaci[oó]n|denegaci[oó]n|rechazo)", False, 3),
@@ -233,7 +243,7 @@ _OUTCOME_RES = {
 _OUTCOME_KEYS = {
     "en": [("disagree",), ("agree",), ("agree",), ("deni", "deny"), ("overturn", "revers", "undid", "cancel"), ("denial",),
            ("upheld",), ("denied",), ("approv",), ("medically",), ("overturn", "revers"), ("upheld",), ("said",), ("said",),
-           ("authori", "covered"), ("denied", "denial", "turned", "reject", "certif")],
+           ("authori", "covered"), ("denied", "denial", "turned", "reject", "certif"), ("you",), ("you",)],
     "es": [("acuerdo",), ("acuerdo", "acept"), ("negaci", "rechazo"), ("anul", "revoc", "revirti"), ("negaci", "rechazo"),
            ("sigue",), ("aprob", "aprueb"), ("dicamente",), ("anulad", "revocad"), ("dijo",), ("dijo",), ("confirmad",),
            ("autoriz", "cubrir"), ("neg", "rechazad")],
@@ -255,6 +265,7 @@ _COND_RE = {
     "en": re.compile(r"\b(?:whether|if|only\s+when|unless|when)\b", re.I),
     "es": re.compile(r"\b(?:si|solo\s+cuando|a\s+menos\s+que|cuando)\b", re.I),
 }
+_LATER_RE = re.compile(r"\b(?:later|future|again|new\s+request|another\s+request|next\s+time)\b", re.I)
 _DEFINITION_AFTER = re.compile(r"\s*(?:means|quiere\s+decir|significa)\b", re.I)
 _GENERIC_BEFORE = {
     "en": re.compile(r"(?:^|[^\w])(?:what|whatever|anything|everything|(?:items?|ones?|parts?|things?)\s+that)\s+(?:\w+\s+){0,2}$", re.I),
@@ -555,6 +566,8 @@ def _sentence_outcomes(sent: str, lang: str, frozen_ur_counts: tuple[tuple[str, 
             clause, after = _clause_around(sent, a, b)
             if strength < 3 and _COND_RE[lang].search(clause):
                 continue
+            if strength == 0 and (_COND_RE[lang].search(sent) or _LATER_RE.search(sent)):
+                continue  # "If things change, you may get it later with a new request": not this decision
             approved = pol
             window = clause[-45:]
             negs = _NEG_RE[lang].findall(window)
@@ -1010,6 +1023,8 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         # about the hospital stay).
         hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items)
         mentions[si] = set(hits[si])
+        if not hits[si]:
+            found = [h for h in found if h[3] > 0]  # "you can get ..." is an outcome only of a named item
         line = _item_line(text, raw, sn, summary, lang)
         if line is not None:
             xs, xe, rs = line
