@@ -17,6 +17,18 @@ from typing import Iterable
 # ------------------------------------------------------------------------------------------------ search
 
 
+def _stem_positions(stems: tuple[str, ...], text: str) -> list[int]:
+    """Where any of ``stems`` (lower case) starts in ``text``, case-insensitively (ASCII text), in order."""
+    low = text.lower()
+    starts: set[int] = set()
+    for st in stems:
+        i = low.find(st)
+        while i >= 0:
+            starts.add(i)
+            i = low.find(st, i + 1)
+    return sorted(starts)
+
+
 def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
     """``rx.search(text)`` for a case-insensitive pattern every match of which starts with one of ``stems``
     (lower case): the pattern is tried only where a stem stands, in text order, so the first match found
@@ -25,14 +37,7 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) ->
     case-insensitive matching is more than lower-casing ("ſ" matches "s"), and the scan is whole."""
     if not text.isascii():
         return rx.search(text)
-    low = text.lower()
-    starts: set[int] = set()
-    for st in stems:
-        i = low.find(st)
-        while i >= 0:
-            starts.add(i)
-            i = low.find(st, i + 1)
-    for i in sorted(starts):
+    for i in _stem_positions(stems, text):
         m = rx.match(text, i)
         if m:
             return m
@@ -46,16 +51,9 @@ def finditer_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) 
     a match found hides the stems inside it, as ``finditer`` does. In ASCII text only (see there)."""
     if not text.isascii():
         return list(rx.finditer(text))
-    low = text.lower()
-    starts: set[int] = set()
-    for st in stems:
-        i = low.find(st)
-        while i >= 0:
-            starts.add(i)
-            i = low.find(st, i + 1)
     out = []
     pos = 0
-    for i in sorted(starts):
+    for i in _stem_positions(stems, text):
         if i < pos:
             continue
         m = rx.match(text, i)
