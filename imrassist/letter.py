@@ -22,6 +22,7 @@ from typing import Callable, Literal, TypeVar
 
 from .errors import InputError, NotAnIMRLetter
 from .models import Evidence, Layout
+from .parse import matches_at
 
 T = TypeVar("T")
 
@@ -386,24 +387,11 @@ def normalize_fragment(fragment: str) -> str:
 # ---------------------------------------------------------------------------------------------- layout
 
 
-def _line_start_matches(rx: re.Pattern[str], text: str, line_starts: list[int]) -> list[re.Match[str]]:
-    """``rx.finditer(text)`` for a pattern anchored with ``^`` (MULTILINE): tried at the line starts only,
-    not at every position."""
-    out: list[re.Match[str]] = []
-    for i in line_starts:
-        if out and i < out[-1].end():
-            continue  # inside the previous match, as finditer would skip it
-        m = rx.match(text, i)
-        if m:
-            out.append(m)
-    return out
-
-
 def _find_sections(text: str) -> list[Section]:
     hits: list[tuple[int, int, str, str]] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     for name, rx in _HEADINGS:
-        for m in _line_start_matches(rx, text, line_starts):
+        for m in matches_at(rx, text, line_starts):  # anchored with ^: only line starts can match
             hits.append((m.start(), m.end(), name, m.group(0)))
     hits.sort()
     # Drop overlapping matches (e.g. "DOCUMENTS REVIEWED FOR DETERMINATION" also begins like a shorter one).

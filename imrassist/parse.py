@@ -17,16 +17,37 @@ from typing import Iterable
 # ------------------------------------------------------------------------------------------------ search
 
 
-def _stem_positions(stems: tuple[str, ...], text: str) -> list[int]:
-    """Where any of ``stems`` (lower case) starts in ``text``, case-insensitively (ASCII text), in order."""
-    low = text.lower()
-    starts: set[int] = set()
+def stem_positions(stems: tuple[str, ...], low: str, offset: int = 0) -> list[int]:
+    """Where any of ``stems`` (lower case) starts in ``low``, a lower-cased text, in order, plus ``offset``
+    (where ``low`` starts in the text the positions are for). The caller makes sure lower-casing kept the
+    text's length (ASCII text), or the positions would not be the text's."""
+    found: set[int] = set()
     for st in stems:
         i = low.find(st)
         while i >= 0:
-            starts.add(i)
+            found.add(offset + i)
             i = low.find(st, i + 1)
-    return sorted(starts)
+    return sorted(found)
+
+
+def matches_at(rx: re.Pattern[str], text: str, starts: list[int], endpos: int | None = None) -> list[re.Match[str]]:
+    """What ``rx.finditer(text, ..., endpos)`` gives for a pattern that can only match at ``starts``
+    (sorted): the pattern is tried there only, not at every position of a long text (a long alternation,
+    or a pattern that starts with ``\b``, is slow to try everywhere). A match hides the starts inside it,
+    as ``finditer`` does."""
+    out = []
+    pos = 0
+    end = len(text) if endpos is None else endpos
+    for i in starts:
+        if i < pos:
+            continue
+        if i >= end:
+            break
+        m = rx.match(text, i, end)
+        if m:
+            out.append(m)
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+    return out
 
 
 def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
@@ -37,7 +58,7 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) ->
     case-insensitive matching is more than lower-casing ("ſ" matches "s"), and the scan is whole."""
     if not text.isascii():
         return rx.search(text)
-    for i in _stem_positions(stems, text):
+    for i in stem_positions(stems, text.lower()):
         m = rx.match(text, i)
         if m:
             return m
@@ -47,20 +68,10 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) ->
 def finditer_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> list[re.Match[str]]:
     """``list(rx.finditer(text))`` for a case-insensitive pattern that never matches empty text and every
     match of which starts with one of ``stems`` (lower case): as :func:`search_from_stems`, the pattern is
-    tried only where a stem stands (a long alternation of names is slow to try at every position), and
-    a match found hides the stems inside it, as ``finditer`` does. In ASCII text only (see there)."""
+    tried only where a stem stands. In ASCII text only (see there)."""
     if not text.isascii():
         return list(rx.finditer(text))
-    out = []
-    pos = 0
-    for i in _stem_positions(stems, text):
-        if i < pos:
-            continue
-        m = rx.match(text, i)
-        if m:
-            out.append(m)
-            pos = m.end()
-    return out
+    return matches_at(rx, text, stem_positions(stems, text.lower()))
 
 
 # ------------------------------------------------------------------------------------------------ numbers

@@ -104,9 +104,9 @@ def test_fast_paths_equal_the_plain_scans():
             assert [(m.start(), m.end()) for m in common._count_matches(text, lang)] == _plain_count_spans(text, lang)
             phrase, nxm = common._freq_res(lang)
             starts = common._token_starts(text, common._freq_firsts(lang))
-            assert _spans(common._matches_at(phrase, text, starts)) == _spans(phrase.finditer(text))
+            assert _spans(common.matches_at(phrase, text, starts)) == _spans(phrase.finditer(text))
             digits = [m.start() for m in common._DIGIT_RUN.finditer(text)]
-            assert _spans(common._matches_at(nxm, text, digits)) == _spans(nxm.finditer(text))
+            assert _spans(common.matches_at(nxm, text, digits)) == _spans(nxm.finditer(text))
         assert _spans(common.StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer()) == _spans(_LABEL_RE.finditer(text))
         cues = common.StemScan(_CUE_RE, _CUE_STEMS, text)
         for s, e in common.sentences(text)[:200]:

@@ -15,7 +15,10 @@ from functools import lru_cache
 from typing import Iterable
 
 from .. import knowledge
-from ..parse import NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, parse_number, singular, word_alternation
+from ..parse import (
+    NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, matches_at, parse_number, singular, stem_positions,
+    word_alternation,
+)
 from .registry import per_call
 
 # ------------------------------------------------------------------------------------------- sentences
@@ -305,17 +308,7 @@ _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 def _count_matches(text: str, lang: str) -> list[re.Match[str]]:
     """The number phrases of :func:`_count_re`, tried only where a digit or a number word starts (the
     pattern's alternation of number words is slow to scan a whole text with)."""
-    rx = _count_re(lang)
-    out = []
-    pos = 0
-    for start in _number_starts(text, lang):
-        if start < pos:
-            continue
-        m = rx.match(text, start)
-        if m:
-            out.append(m)
-            pos = m.end()
-    return out
+    return matches_at(_count_re(lang), text, _number_starts(text, lang))
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -547,24 +540,6 @@ def _freq_firsts(lang: str) -> frozenset[str]:
 _FIRSTS_BY_LANG = (_first_number_words("en") | _freq_firsts("en"), _first_number_words("es") | _freq_firsts("es"))
 
 
-def _matches_at(rx: re.Pattern[str], text: str, starts: list[int], endpos: int | None = None) -> list[re.Match[str]]:
-    """What ``rx.finditer(text, ..., endpos)`` gives for a pattern that can only match at ``starts``
-    (sorted): the pattern is tried there only."""
-    out = []
-    pos = 0
-    end = len(text) if endpos is None else endpos
-    for i in starts:
-        if i < pos:
-            continue
-        if i >= end:
-            break
-        m = rx.match(text, i, end)
-        if m:
-            out.append(m)
-            pos = m.end() if m.end() > m.start() else m.end() + 1
-    return out
-
-
 class StemScan:
     """``rx.finditer`` for a pattern every match of which starts with one of ``stems`` (lower case; the
     pattern is case-insensitive): the stems are found with ``str.find`` and the pattern is tried there
@@ -578,21 +553,12 @@ class StemScan:
         self.text = text
         end = len(text) if end is None else end
         low = text[start:end].lower() if start or end < len(text) else text.lower()
-        if len(low) != end - start:
-            self.starts = list(range(start, end))
-            return
-        found: set[int] = set()
-        for st in stems:
-            i = low.find(st)
-            while i >= 0:
-                found.add(start + i)
-                i = low.find(st, i + 1)
-        self.starts = sorted(found)
+        self.starts = list(range(start, end)) if len(low) != end - start else stem_positions(stems, low, start)
 
     def finditer(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
         from bisect import bisect_left
 
-        return _matches_at(self.rx, self.text, self.starts[bisect_left(self.starts, start):], end)
+        return matches_at(self.rx, self.text, self.starts[bisect_left(self.starts, start):], end)
 
 
 def frequencies(text: str, lang: str = "en") -> list[Frequency]:
@@ -610,7 +576,7 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         starts = _token_starts(text, firsts)
     else:
         starts = []
-    for m in _matches_at(phrase, text, starts):
+    for m in matches_at(phrase, text, starts):
         per = tuple(v for v in (_number(m.group("fa"), lang), _number(m.group("fb"), lang) if m.group("fb") else None) if v is not None)
         dur = tuple(v for v in (_number(m.group("da"), lang), _number(m.group("db"), lang) if m.group("db") else None) if v is not None)
         if not per or not dur:
@@ -618,7 +584,7 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         period = "month" if fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
         unit = "month" if fold(m.group("unit")).startswith(("mo", "mes")) else "week"
         out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
-    for m in _matches_at(nxm, text, _digit_starts(text) if "x" in low or "×" in low else []):
+    for m in matches_at(nxm, text, _digit_starts(text) if "x" in low or "×" in low else []):
         if any(f.start <= m.start() < f.end for f in out):
             continue
         da = int(m.group("da"))

@@ -24,7 +24,7 @@ from ..models import (
     UROutcome,
     Worker,
 )
-from ..parse import SEX_RE, find_age, find_dates, parse_number, parse_sex, search_from_stems, specialty_value
+from ..parse import SEX_RE, find_age, find_dates, matches_at, parse_number, parse_sex, search_from_stems, specialty_value
 from .items import extract_items
 
 # ------------------------------------------------------------------------------------------------- header
@@ -75,16 +75,7 @@ def _any_labels(text: str, start: int, end: int) -> list[re.Match[str]]:
     starts (a header has a few hundred characters, but only a few dozen words; at every other position
     the engine would read up to six words before failing). The leftmost match never starts inside a word:
     it would also match one character earlier, and a previous match ends after a colon or a space."""
-    out = []
-    pos = start
-    for w in _LABEL_WORD_RE.finditer(text, start, end):
-        if w.start() < pos:
-            continue
-        m = _ANY_LABEL_DATE_RE.match(text, w.start(), end)
-        if m:
-            out.append(m)
-            pos = m.end()
-    return out
+    return matches_at(_ANY_LABEL_DATE_RE, text, [w.start() for w in _LABEL_WORD_RE.finditer(text, start, end)], end)
 
 
 def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[str, Extracted[dt.date]]:
