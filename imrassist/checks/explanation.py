@@ -250,13 +250,6 @@ _OUTCOME_KEYS = {
 }
 assert all(len(_OUTCOME_KEYS[k]) == len(v) for k, v in _OUTCOME_RES.items())
 _OUTCOME_STEMS = {lang: tuple(sorted({k for keys in v for k in keys})) for lang, v in _OUTCOME_KEYS.items()}
-#: Every outcome pattern contains one of these stems (a cheap first test of a sentence).
-_OUTCOME_HINT = re.compile(
-    r"approv|den(?:ied|ial|y)|agree|upheld|overturn|revers|undo|undid|cancel|medically|authori|covered|turned\s+down|reject"
-    r"|certif|aprob|negad|negaci|neg[oó]\b|denegad|denegaci|rechaz|anul|revoc|revirt|confirmad|confirm[oó]|autoriz|cubrir"
-    r"|m[eé]dicamente|acuerdo|acept|recibir|stand|remain|stay|still|sigue|mantiene|queda|said|dijo",
-    re.IGNORECASE,
-)
 _NEG_RE = {
     "en": re.compile(r"\b(?:not|no|never|cannot|neither|nor)\b|n['’]t\b", re.I),
     "es": re.compile(r"\b(?:no|nunca|ni)\b", re.I),
@@ -758,6 +751,8 @@ _DECIDED_CUT = re.compile(
 _DECIDED_LEAD = re.compile(r"(?:\s*(?:the|your|a|an|this|that|these|those|all|both|of|to|request|requests|for|"
                            r"doctor'?s|treating|original|earlier|new)\b)*\s*", re.I)
 _DECIDED_CLAUSE_START = re.compile(r"[,;:(]|\b(?:and|but|so|that|because|which|while|when|if)\b", re.I)
+_AUX_AT_END = re.compile(r"\s+(?:is|was|were|are|has\s+been|have\s+been|got|gets|stays|remains|will\s+be)"
+                         r"(?:\s+(?:now|still|also|not))*\s*$", re.I)
 
 
 def _decided_phrases(text: str, sn: Sentence, si: int, found: list[tuple[bool, int, int, int, bool]]
@@ -773,25 +768,21 @@ def _decided_phrases(text: str, sn: Sentence, si: int, found: list[tuple[bool, i
     for _, a, b, _, earlier in found:
         if earlier:
             continue
-        lead = _DECIDED_LEAD.match(text, b, sn.end)
-        xs = lead.end() if lead else b
-        end = _DECIDED_CUT.search(text, xs, sn.end)
-        obj_end = end.start() if end else sn.end
-        if obj_end > xs and text[xs:obj_end].strip():
-            out.append(TreatmentPhrase(text[xs:obj_end].strip(), xs, xs + len(text[xs:obj_end].rstrip()), si, "decided"))
+        xs = _DECIDED_LEAD.match(text, b, sn.end).end()  # (the lead words are all optional: always a match)
+        cut = _DECIDED_CUT.search(text, xs, sn.end)
+        xe = xs + len(text[xs:cut.start() if cut else sn.end].rstrip())
+        if xe > xs:
+            out.append(TreatmentPhrase(text[xs:xe], xs, xe, si, "decided"))
         start = sn.start
         for m in _DECIDED_CLAUSE_START.finditer(text, sn.start, a):
             start = m.end()
-        subj = text[start:a]
-        lead = _DECIDED_LEAD.match(subj)
-        x0 = start + (lead.end() if lead else 0)
-        x1 = start + len(subj.rstrip())
+        x0 = _DECIDED_LEAD.match(text, start, a).end()
+        x1 = x0 + len(text[x0:a].rstrip())
         # "The MRI was denied": the verb's auxiliary is part of the outcome words or stands just before them.
-        aux = re.search(r"\s+(?:is|was|were|are|has\s+been|have\s+been|got|gets|stays|remains|will\s+be)(?:\s+(?:now|still|also|not))*\s*$",
-                        text[x0:x1], re.I)
+        aux = _AUX_AT_END.search(text, x0, x1)
         if aux:
-            x1 = x0 + aux.start()
-        if x1 > x0 and text[x0:x1].strip():
+            x1 = aux.start()
+        if x1 > x0:
             out.append(TreatmentPhrase(text[x0:x1], x0, x1, si, "decided"))
     return out
 
