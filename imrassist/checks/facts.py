@@ -126,6 +126,16 @@ class LetterFacts:
         use: only the explanation's count check needs it, and not for every explanation."""
         return _counts(self.letter, self.reference, self.dates, self.page_spans)
 
+    @cached_property
+    def record_counts(self) -> dict[str, dict[float, tuple[int, int] | None]]:
+        """The part of :attr:`counts` that the reference reading holds (each item's quantity and limit,
+        the number of items): known without reading the letter's text again. A number found here is
+        one the letter states, so a check can stop there; only a number missing here needs :attr:`counts`
+        (whole-letter reading, most of the cost of the count check)."""
+        counts: dict[str, dict[float, tuple[int, int] | None]] = {}
+        _add_record_counts(self.reference, counts)
+        return counts
+
     # -- lookups ---------------------------------------------------------------------------------------
 
     def date_values(self) -> set[dt.date]:
@@ -305,6 +315,22 @@ def _counts(letter: Letter, reference: CaseRecord, dates: list[DateFact],
             add(fq.unit, v, sp)
         for v in fq.totals:
             add("visit", v, sp)
+    _add_record_counts(reference, counts)
+    for m in re.finditer(r"#\s?(\d{1,4})\b", text):  # a dispensed count: "#60" pills, tablets, patches
+        for noun in ("tablet", "capsule", "patch"):
+            add(noun, float(m.group(1)), letter.to_original(m.start(), m.end()))
+    return counts
+
+
+def _add_record_counts(reference: CaseRecord, counts: dict[str, dict[float, tuple[int, int] | None]]) -> None:
+    """Add to ``counts`` what the reference reading counts: each item's quantity and limit, the number of
+    items ("both", "the other four requests", "2 of the 5 items"). (A value already there keeps its span.)"""
+
+    def add(noun: str | None, value: float | None, span: tuple[int, int] | None) -> None:
+        if noun is None or value is None:
+            return
+        counts.setdefault(noun, {}).setdefault(float(value), span)
+
     for it in reference.items:
         if it.quantity is not None:
             sp = it.quantity.evidence.span if it.quantity.evidence else None
@@ -314,12 +340,8 @@ def _counts(letter: Letter, reference: CaseRecord, dates: list[DateFact],
             noun = _noun_of_unit(it.limit.value.unit) or "visit"
             add(noun, it.limit.value.min, sp)
             add(noun, it.limit.value.max, sp)
-    for n in range(1, len(reference.items) + 1):  # "both", "the other four requests", "2 of the 5 items"
+    for n in range(1, len(reference.items) + 1):
         add("item", n, None)
-    for m in re.finditer(r"#\s?(\d{1,4})\b", text):  # a dispensed count: "#60" pills, tablets, patches
-        for noun in ("tablet", "capsule", "patch"):
-            add(noun, float(m.group(1)), letter.to_original(m.start(), m.end()))
-    return counts
 
 
 def _item_keys(name: str) -> set[str]:
