@@ -15,7 +15,7 @@ import pytest
 from imrassist.errors import ImrassistError
 from imrassist.explain import ExplanationResult, explain, summarize
 from imrassist.explain.phrases import PHRASES, STATUTORY_NUMBERS
-from imrassist.explain.plain import clean_name, gloss_terms, record_numbers
+from imrassist.explain.plain import clean_name, gloss_terms, record_numbers, usual_record_numbers
 from imrassist.explain.readability import measure
 from imrassist.explain.summary import citation_line
 from imrassist.explain.template import self_check
@@ -213,6 +213,25 @@ def test_self_check_flags_an_invented_number() -> None:
     record = _record(str(SAMPLE))
     assert self_check("You asked for 99 sessions.", record)
     assert self_check("You asked for 6 sessions within 30 days.", record) == []
+
+
+@pytest.mark.parametrize("path", LETTERS, ids=IDS)
+def test_usual_record_numbers_are_record_numbers(path: Path) -> None:
+    # self_check trusts the quick lookup without walking the record: it must never vouch for more
+    record = _record(str(path))
+    usual = usual_record_numbers(record)
+    assert usual and usual <= record_numbers(record)
+    for d in (record.dates.injury, record.dates.ur_decision):
+        if d is not None:
+            assert float(d.value.year) in usual
+
+
+def test_self_check_falls_back_to_the_whole_record() -> None:
+    # a number only a rationale or a quote holds is still vouched for (the walk after the quick lookup)
+    record = _record(str(SAMPLE))
+    rare = sorted(record_numbers(record) - usual_record_numbers(record))
+    assert rare
+    assert self_check(f"The letter mentions {rare[-1]:g}.", record) == []
 
 
 def test_missing_values_leave_sentences_out() -> None:

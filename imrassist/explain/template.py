@@ -29,6 +29,7 @@ from .plain import (
     num,
     numbers_in,
     iter_record_numbers,
+    usual_record_numbers,
     unit_words,
 )
 
@@ -387,7 +388,9 @@ def self_check(text: str, record: CaseRecord) -> list[str]:
     """Numbers in ``text`` the record cannot vouch for (statutory deadlines aside). Empty when clean."""
     stated = numbers_in(text)
     unvouched = {float(n) for n in stated} - {float(x) for x in STATUTORY_NUMBERS}
-    if unvouched:  # walk the record only until every number stated is found in it
+    if unvouched:  # the usual places first; then walk the record only until every number is found in it
+        unvouched -= usual_record_numbers(record)
+    if unvouched:
         for x in iter_record_numbers(record):
             unvouched.discard(x)
             if not unvouched:
