@@ -396,15 +396,27 @@ def _sentences(text: str, raw: str) -> list[Sentence]:
     return out
 
 
-def _item_hits(text: str, items: list[ItemFact]) -> dict[int, set[str]]:
+def _item_hits(text: str, items: list[ItemFact],
+               all_keys: tuple[frozenset[str], frozenset[str]] | None = None) -> dict[int, set[str]]:
     """The items a piece of text names, with the words that name each. By their specific words first
     ("naproxen", "chiropractic"); where none is named so, by a generic word only one item has ("the other
     6 therapy visits"). A word that only glosses another named item does not name a second one ("aquatic
     therapy (exercises in a pool)" is not also the "Home exercise kit")."""
     ws = mapped_words(text)
-    hits = {f.index: f.keys & ws for f in items if f.keys & ws}
-    if not hits:
-        hits = {f.index: f.weak_keys & ws for f in items if f.weak_keys & ws}
+    # (Most sentences name no item: one test against the keys of all items, :func:`_all_keys` or the
+    # caller's ``all_keys``, settles them.)
+    any_keys, any_weak = all_keys or _all_keys(items)
+    hits = {}
+    if not ws.isdisjoint(any_keys):
+        for f in items:
+            ks = f.keys & ws
+            if ks:
+                hits[f.index] = ks
+    if not hits and not ws.isdisjoint(any_weak):
+        for f in items:
+            ks = f.weak_keys & ws
+            if ks:
+                hits[f.index] = ks
     if len(hits) > 1:
         # A key several items share ("operative" of "Pre-operative EKG" and "Post-operative physical therapy")
         # names none of them where another item is named by a key of its own.
@@ -419,6 +431,12 @@ def _item_hits(text: str, items: list[ItemFact]) -> dict[int, set[str]]:
         if len(drop) < len(hits):
             hits = {i: k for i, k in hits.items() if i not in drop}
     return hits
+
+
+def _all_keys(items: list[ItemFact]) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys and the weak keys of all the items together (memoised for the check run)."""
+    return per_call(("explanation.all_keys", id(items)),
+                    lambda: (frozenset().union(*(f.keys for f in items)), frozenset().union(*(f.weak_keys for f in items))))
 
 
 def _shared_keys(items: list[ItemFact]) -> frozenset[str]:
@@ -478,19 +496,27 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     core = core_of(phrase)
     dist = distinctive(phrase)
     ws = mapped_words(phrase)
+    norm = norm_words(phrase)
     scored: list[tuple[float, int]] = []
     for f in items:
-        if core and not covered(core, f.vocab | f.block_words, f.stems):
+        if core and not _item_covers(core, f):
             continue
         overlap = len(dist & (f.keys | f.vocab))
         weak = bool(f.weak_keys & ws)
         if not core and overlap == 0 and not weak:
             continue
-        ratio = fuzz.token_set_ratio(norm_words(phrase), norm_words(f.name))
+        ratio = fuzz.token_set_ratio(norm, norm_words(f.name))
         strong = bool(core) and covered(core, f.vocab, f.stems)
         scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
+
+
+def _item_covers(core: frozenset[str], f: ItemFact) -> bool:
+    """``covered(core, f.vocab | f.block_words, f.stems)``, without building that union for every phrase
+    and item (an item's block has hundreds of words)."""
+    vocab, block, stems = f.vocab, f.block_words, f.stems
+    return all(w in vocab or w in block or stem(w) in stems for w in core)
 
 
 def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
@@ -519,12 +545,11 @@ def _clause_around(sent: str, a: int, b: int) -> tuple[str, str]:
 
 
 def _outcomes_in(text: str, s: int, e: int, lang: str,
-                 ur_counts: dict[str, set[float]] | None = None) -> list[tuple[bool, int, int, int, bool]]:
+                 ur_counts: tuple[tuple[str, tuple[float, ...]], ...] = ()) -> list[tuple[bool, int, int, int, bool]]:
     """(approved, start, end, strength, earlier) of the outcome statements in ``text[s:e]`` (negation
     applied). ``earlier``: the statement is about the first review (UR), not the IMR (``ur_counts``: the
-    amounts UR approved of modified requests)."""
-    frozen = tuple(sorted((noun, tuple(sorted(vals))) for noun, vals in (ur_counts or {}).items()))
-    return [(ap, s + a, s + b, st, ea) for ap, a, b, st, ea in _sentence_outcomes(text[s:e], lang, frozen)]
+    amounts UR approved of modified requests, as :func:`_ur_counts` gives them)."""
+    return [(ap, s + a, s + b, st, ea) for ap, a, b, st, ea in _sentence_outcomes(text[s:e], lang, ur_counts)]
 
 
 @lru_cache(maxsize=4096)  # explanations repeat most of their sentences from letter to letter
@@ -578,13 +603,15 @@ def _sentence_outcomes(sent: str, lang: str, frozen_ur_counts: tuple[tuple[str, 
 _UR_KEEP = re.compile(r"overturned|upheld|anulad|revocad", re.I)
 
 
-def _ur_counts(facts: LetterFacts) -> dict[str, set[float]]:
+def _ur_counts(facts: LetterFacts) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """The amounts UR approved of the modified requests, per noun, frozen (sorted) once per reading: the
+    key of :func:`_sentence_outcomes`'s cache."""
     out: dict[str, set[float]] = {}
     for f in facts.items:
         if f.modified:
             for noun, vals in f.ur_approved.items():
                 out.setdefault(noun, set()).update(vals)
-    return out
+    return tuple(sorted((noun, tuple(sorted(vals))) for noun, vals in out.items()))
 
 
 def _ur_amount_in(clause: str, ur_counts: dict[str, set[float]], lang: str) -> bool:
@@ -998,6 +1025,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
 
     items = facts.items
     ur_counts = _ur_counts(facts)
+    all_keys = _all_keys(items)
     mentions: dict[int, set[int]] = {}
     hits: dict[int, dict[int, set[str]]] = {}
     treatments: list[TreatmentPhrase] = []
@@ -1012,7 +1040,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         found = _outcomes_in(text, sn.start, sn.end, lang, ur_counts)
         # The words of an outcome phrase name no item ("The collar and the stimulator stay denied" is not
         # about the hospital stay).
-        hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items)
+        hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items, all_keys)
         mentions[si] = set(hits[si])
         if not hits[si]:
             found = [h for h in found if h[3] > 0]  # "you can get ..." is an outcome only of a named item
@@ -1402,7 +1430,7 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
         phrase = treatment_words(t.text)
         core = core_of(phrase)
         how = "requested" if t.source == "request" else "decided"
-        if core and not any(covered(core, f.vocab | f.block_words, f.stems) for f in facts.items) \
+        if core and not any(_item_covers(core, f) for f in facts.items) \
                 and not covered(core, all_vocab, frozenset(all_stems)):
             # (a phrase naming several items is fine: "a TENS unit and E-stim", "Blood tests (CBC and BMP)")
             unknown = sorted(w for w in core if w not in all_vocab and stem(w) not in all_stems)
