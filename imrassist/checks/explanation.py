@@ -110,6 +110,14 @@ _SUMMARY_CUES = {**_CUES["en"],
                  "application_received": _CUES["en"]["application_received"] + r"|\breceived\b",
                  "determination": _CUES["en"]["determination"] + r"|\bdetermination\b"}
 _CUE_RES["summary"] = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _SUMMARY_CUES.items()), re.IGNORECASE)
+#: The words every match of a language's _CUE_RES starts with (lower case; see common.StemScan).
+_CUE_STEMS = {
+    "en": ("hurt", "injur", "accident", "date", "utilization", "ur", "claims", "said", "turned", "denied", "first",
+           "insurer", "service", "dos", "decision", "decided", "final", "imr", "appli", "assigned"),
+    "es": ("lastim", "lesi", "accidente", "fecha", "revisi", "ur", "dijo", "neg", "rechaz", "primera", "dos", "decidi",
+           "determinaci", "solicitud", "present", "asignad"),
+}
+_CUE_STEMS["summary"] = _CUE_STEMS["en"] + ("doi", "received", "determination")
 _ROLE_WORDS = {"injury": "date of injury", "ur_decision": "utilization review date", "service": "service date",
                "determination": "decision date", "application_received": "application date", "assigned": "assignment date"}
 
@@ -1147,7 +1155,13 @@ def _claimed_role(r: Reading, start: int, end: int) -> str | None:
         return None
     sn = r.sents[si]
     best: tuple[int, str] | None = None
-    for m in _CUE_RES["summary" if r.kind == "summary" else r.lang].finditer(r.text, sn.start, sn.end):
+    key = "summary" if r.kind == "summary" else r.lang
+    rx = _CUE_RES[key]
+    if r.text.isascii():  # (the cue pattern is a long case-insensitive alternation: slow to try everywhere)
+        cues = StemScan(rx, _CUE_STEMS[key], r.text, sn.start, sn.end).finditer(sn.start, sn.end)
+    else:
+        cues = rx.finditer(r.text, sn.start, sn.end)
+    for m in cues:
         gap = start - m.end() if start >= m.end() else m.start() - end
         gap = max(gap, 0)
         if gap > 70:
