@@ -514,7 +514,7 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
         if not core and overlap == 0 and not weak:
             continue
         ratio = fuzz.token_set_ratio(norm, norm_words(f.name))
-        strong = bool(core) and covered(core, f.vocab, f.stems)
+        strong = bool(core) and all(w in f.vocab or stem(w) in f.stems for w in core)  # covered(), stems lazily
         scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
@@ -523,8 +523,8 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
 def _item_covers(core: frozenset[str], f: ItemFact) -> bool:
     """``covered(core, f.vocab | f.block_words, f.stems)``, without building that union for every phrase
     and item (an item's block has hundreds of words)."""
-    vocab, block, stems = f.vocab, f.block_words, f.stems
-    return all(w in vocab or w in block or stem(w) in stems for w in core)
+    vocab, block = f.vocab, f.block_words
+    return all(w in vocab or w in block or stem(w) in f.stems for w in core)  # (stems made only if asked)
 
 
 def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
@@ -1436,16 +1436,22 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
         return
     names = "; ".join(f.name for f in facts.items)
     all_vocab: set[str] = set()
-    all_stems: set[str] = set()
     for f in facts.items:
         all_vocab |= f.vocab
-        all_stems |= f.stems
+    all_stems: set[str] = set()  # the items' stems together, made when a phrase first needs them
+
+    def stems_of_all() -> set[str]:
+        if not all_stems:
+            for f in facts.items:
+                all_stems.update(f.stems)
+        return all_stems
+
     for t in r.treatments:
         phrase = treatment_words(t.text)
         core = core_of(phrase)
         how = "requested" if t.source == "request" else "decided"
         if core and not any(_item_covers(core, f) for f in facts.items) \
-                and not covered(core, all_vocab, frozenset(all_stems)):
+                and not covered(core, all_vocab, frozenset(stems_of_all())):
             # (a phrase naming several items is fine: "a TENS unit and E-stim", "Blood tests (CBC and BMP)")
             unknown = sorted(w for w in core if w not in all_vocab and stem(w) not in all_stems)
             yield emit("NOT_DISPUTED", "error", "explanation",

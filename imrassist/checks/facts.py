@@ -100,9 +100,17 @@ class ItemFact:
     #: Generic words of the name that no other item shares ("therapy" when one item is a therapy): they
     #: point at this item in a sentence that names no item by its specific words.
     weak_keys: set[str] = field(default_factory=set)
-    #: Stems of ``vocab`` and ``block_words`` ("stimul" of stimulation): a treatment word of the same
-    #: family as the item's words is not another treatment ("stimulator" for interferential stimulation).
-    stems: frozenset[str] = frozenset()
+    _stems: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def stems(self) -> frozenset[str]:
+        """Stems of ``vocab`` and ``block_words`` ("stimul" of stimulation): a treatment word of the same
+        family as the item's words is not another treatment ("stimulator" for interferential stimulation).
+        Made on first use: a block has hundreds of words, and only a phrase word that is not one of them
+        asks for its stem."""
+        if self._stems is None:
+            self._stems = stems_of(self.vocab | self.block_words)
+        return self._stems
 
 
 @dataclass
@@ -527,7 +535,6 @@ def _items(letter: Letter, reference: CaseRecord, sents: list[tuple[int, int]] |
                 regions=regions,
                 sides=body_sides(name) or body_sides(header),
                 weak_keys=weak[i],
-                stems=stems_of(treatment_vocab(name) | word_set(block_text)),
             )
         )
     _summary_requests(letter, out, sents)
