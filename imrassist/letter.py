@@ -142,6 +142,14 @@ class Letter:
             value = self._derived[key] = make()
             return value
 
+    def lowered(self) -> str | None:
+        """``text.lower()`` when the text is ASCII, else None; made once per letter. Patterns tried only
+        where their first words stand (:func:`imrassist.parse.search_from_stems`) look for those words in
+        the lower-cased text, and a letter is searched that way a dozen times (lower-casing it for each
+        search would cost more than the search). None for other text: there lower-casing can move offsets,
+        and case-insensitive matching is more than lower-casing."""
+        return self.derived("text.lowered", lambda: self.text.lower() if self.text.isascii() else None)
+
     # -- offsets --------------------------------------------------------------------------------------
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:

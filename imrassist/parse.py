@@ -17,16 +17,19 @@ from typing import Iterable
 # ------------------------------------------------------------------------------------------------ search
 
 
-def stem_positions(stems: tuple[str, ...], low: str, offset: int = 0) -> list[int]:
+def stem_positions(stems: tuple[str, ...], low: str, offset: int = 0, start: int = 0, end: int | None = None) -> list[int]:
     """Where any of ``stems`` (lower case) starts in ``low``, a lower-cased text, in order, plus ``offset``
     (where ``low`` starts in the text the positions are for). The caller makes sure lower-casing kept the
-    text's length (ASCII text), or the positions would not be the text's."""
+    text's length (ASCII text), or the positions would not be the text's. With ``start``/``end``, only the
+    stems that stand wholly inside ``low[start:end]`` (no slice of a long text is copied for a region)."""
     found: set[int] = set()
+    if end is None:
+        end = len(low)
     for st in stems:
-        i = low.find(st)
+        i = low.find(st, start, end)
         while i >= 0:
             found.add(offset + i)
-            i = low.find(st, i + 1)
+            i = low.find(st, i + 1, end)
     return sorted(found)
 
 
@@ -50,16 +53,24 @@ def matches_at(rx: re.Pattern[str], text: str, starts: list[int], endpos: int | 
     return out
 
 
-def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> re.Match[str] | None:
-    """``rx.search(text)`` for a case-insensitive pattern every match of which starts with one of ``stems``
-    (lower case): the pattern is tried only where a stem stands, in text order, so the first match found
-    is the leftmost one. A whole text is not scanned with a pattern that cannot match elsewhere (one that
-    starts with ``\b`` or an alternation is tried at every position). In ASCII text only: elsewhere
-    case-insensitive matching is more than lower-casing ("ſ" matches "s"), and the scan is whole."""
-    if not text.isascii():
-        return rx.search(text)
-    for i in stem_positions(stems, text.lower()):
-        m = rx.match(text, i)
+def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, pos: int = 0, endpos: int | None = None,
+                      *, low: str | None = None) -> re.Match[str] | None:
+    """``rx.search(text, pos, endpos)`` for a case-insensitive pattern every match of which starts with one of
+    ``stems`` (lower case): the pattern is tried only where a stem stands, in text order, so the first match
+    found is the leftmost one. A whole text is not scanned with a pattern that cannot match elsewhere (one
+    that starts with ``\b`` or an alternation is tried at every position). In ASCII text only: elsewhere
+    case-insensitive matching is more than lower-casing ("ſ" matches "s"), and the scan is whole.
+
+    ``low``: ``text.lower()`` of an ASCII ``text``, when the caller holds it already (a letter's lower-cased
+    text is made once, see :meth:`imrassist.letter.Letter.lowered`): lower-casing a whole letter for each
+    search costs more than the search."""
+    end = len(text) if endpos is None else min(endpos, len(text))
+    if low is None:
+        if not text.isascii():
+            return rx.search(text, pos, end)
+        low = text.lower()
+    for i in stem_positions(stems, low, start=pos, end=end):
+        m = rx.match(text, i, end)
         if m:
             return m
     return None

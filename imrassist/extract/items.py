@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..letter import Letter
-from ..models import Citation, Evidence, Extracted, Item, Limit, Span
+from ..models import Citation, Evidence, Extracted, ExtractedBool, ExtractedFloat, ExtractedLimit, ExtractedStr, Item, Limit, Span
 from ..parse import NUMBER_TOKEN, find_limits, find_quantity, number_to_words, parse_number, parse_quantity
 from .citations import parse_guideline_text
 
@@ -263,7 +263,7 @@ def _citations(letter: Letter, spans: list[tuple[int, int]] | None) -> tuple[lis
     cits = []
     for pc in parsed:
         cits.append(pc.citation.model_copy(update={"evidence": letter.evidence(s + pc.start, s + pc.end)}))
-    flag = Extracted[bool](value=True, evidence=letter.evidence(s, e)) if none_cited else None
+    flag = ExtractedBool(value=True, evidence=letter.evidence(s, e)) if none_cited else None
     return cits, flag
 
 
@@ -411,18 +411,18 @@ def extract_items(letter: Letter) -> list[Item]:
             sel = select_limit(rtext)
             if sel:
                 lim, (ls_, le_) = sel
-                limit = Extracted[Limit](value=lim, evidence=letter.evidence(rat[0] + ls_, rat[0] + le_))
+                limit = ExtractedLimit(value=lim, evidence=letter.evidence(rat[0] + ls_, rat[0] + le_))
             con = conclusion(rtext)
             if con:
                 val, (cs, ce) = con
-                mn = Extracted[bool](value=val, evidence=letter.evidence(rat[0] + cs, rat[0] + ce))
-            rationale = Extracted[str](value=" ".join(rtext.split()), evidence=letter.evidence(*rat))
+                mn = ExtractedBool(value=val, evidence=letter.evidence(rat[0] + cs, rat[0] + ce))
+            rationale = ExtractedStr(value=" ".join(rtext.split()), evidence=letter.evidence(*rat))
         guidelines, g_none = _citations(letter, b.fields.get("maximus"))
         ca_guidelines, ca_none = _citations(letter, b.fields.get("ca"))
         block_start, block_end = letter.to_original(hs, max(b.end, he))
         items.append(
             Item(
-                treatment=Extracted[str](value=treatment_text, evidence=letter.evidence(*t_span)),
+                treatment=ExtractedStr(value=treatment_text, evidence=letter.evidence(*t_span)),
                 original_request=_opt(letter, text, o_span),
                 authorized=_opt(letter, text, a_span),
                 quantity=quantity,
@@ -459,11 +459,11 @@ def _determined_items(letter: Letter) -> list[Item]:
         quantity, unit = _quantity(letter, text, t_span, name)
         items.append(
             Item(
-                treatment=Extracted[str](value=name, evidence=letter.evidence(*t_span)),
+                treatment=ExtractedStr(value=name, evidence=letter.evidence(*t_span)),
                 quantity=quantity,
                 unit=unit,
                 decision=Extracted(value=decision, evidence=letter.evidence(m.start(), m.end())),
-                medically_necessary=Extracted[bool](value=decision == "overturned", evidence=letter.evidence(m.start(), m.end())),
+                medically_necessary=ExtractedBool(value=decision == "overturned", evidence=letter.evidence(m.start(), m.end())),
             )
         )
     return items
@@ -479,14 +479,14 @@ def _quantity(letter: Letter, text: str, t_span: tuple[int, int], treatment_text
     ev = letter.evidence(qs, qe)
     if parse_quantity(text[qs:qe]) != (q.amount, q.unit):
         ev = letter.evidence(*t_span)
-    return Extracted[float](value=q.amount, evidence=ev), Extracted[str](value=q.unit, evidence=ev)
+    return ExtractedFloat(value=q.amount, evidence=ev), ExtractedStr(value=q.unit, evidence=ev)
 
 
 def _opt(letter: Letter, text: str, span: tuple[int, int] | None) -> Extracted[str] | None:
     if not span:
         return None
     span = _strip_span(text, span)
-    return Extracted[str](value=" ".join(text[span[0]:span[1]].split()), evidence=letter.evidence(*span))
+    return ExtractedStr(value=" ".join(text[span[0]:span[1]].split()), evidence=letter.evidence(*span))
 
 
 def _strip_span(text: str, span: tuple[int, int]) -> tuple[int, int]:

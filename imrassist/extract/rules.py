@@ -18,6 +18,9 @@ from ..models import (
     DatedEvent,
     Dates,
     Extracted,
+    ExtractedDate,
+    ExtractedInt,
+    ExtractedStr,
     LetterInfo,
     Reviewer,
     RunMeta,
@@ -62,7 +65,7 @@ def _labelled_date(letter: Letter, key: str, region: tuple[int, int]) -> Extract
         ds = [d for d in find_dates(window) if d.start <= limit]
         if ds:
             d = ds[0]
-            return Extracted[dt.date](value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+            return ExtractedDate(value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
     return None
 
 
@@ -103,7 +106,7 @@ def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[st
             continue
         if role not in out:
             d = ds[0]
-            out[role] = Extracted[dt.date](value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+            out[role] = ExtractedDate(value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
     return out
 
 
@@ -188,7 +191,7 @@ def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], ste
                     best = (gap, d)
         if best:
             d = best[1]
-            return Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end))
+            return ExtractedDate(value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end))
     return None
 
 
@@ -197,9 +200,11 @@ def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], ste
 
 def _worker(letter: Letter) -> Worker:
     text = letter.text
-    am, sm = search_from_stems(_AGE_LABEL_RE, ("age",), text), search_from_stems(_SEX_LABEL_RE, ("sex", "gender"), text)
+    low = letter.lowered()
+    am = search_from_stems(_AGE_LABEL_RE, ("age",), text, low=low)
+    sm = search_from_stems(_SEX_LABEL_RE, ("sex", "gender"), text, low=low)
     if am:
-        age = Extracted[int](value=int(am.group("v")), evidence=letter.evidence(am.start("v"), am.end("v")))
+        age = ExtractedInt(value=int(am.group("v")), evidence=letter.evidence(am.start("v"), am.end("v")))
         sex = None
         if sm:
             word = sm.group("v").lower()
@@ -232,7 +237,7 @@ def _worker_free_text(letter: Letter) -> Worker:
                         break
         if sex is None:
             sex = _sex_from_pronouns(letter, rs, re_)
-        return Worker(age=Extracted[int](value=age, evidence=age_ev), sex=sex)
+        return Worker(age=ExtractedInt(value=age, evidence=age_ev), sex=sex)
     return Worker(sex=_sex_from_pronouns(letter, *_summary_region(letter)))
 
 
@@ -269,6 +274,14 @@ _LICENSED_RE = re.compile(
 _YEARS_RE = re.compile(rf"(?:more\s+than|over|at\s+least|a\s+minimum\s+of)\s+(?P<n>\w+(?:-\w+)?)\s+years", re.IGNORECASE)
 _HOURS_RE = re.compile(r"at\s+least\s+(?P<n>\w+(?:-\w+)?)\s+hours\s+(?:a|per|each)\s+week", re.IGNORECASE)
 _NEXT_LABEL = re.compile(r"\s(?:State\(?s?\)?\s+of\s+Licen|Certification\(?s?\)?\s*/|Specialty\s*:)", re.IGNORECASE)
+#: The words every match of the label and credential patterns starts with: they are tried only where one
+#: stands (see parse.search_from_stems). When a section lacks a credential, the whole letter is searched,
+#: and _BOARD_RE tried at every position of a letter costs ~0.25 ms. (_YEARS_RE and _HOURS_RE start with
+#: words as common as "a" and "at": a plain search is quicker for them.)
+_SPECIALTY_STEMS = ("certification", "specialty", "board")
+_BOARD_STEMS = ("board", "holds", "has", "with")
+_LICENSE_STEMS = ("state",)
+_LICENSED_STEMS = ("licen",)
 
 
 def _states_in(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
@@ -283,7 +296,7 @@ def _states_in(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
             canon = table.get(name.lower()) if table else (name if name[:1].isupper() else None)
             if canon:
                 s = pos + (len(part) - len(part.lstrip()))
-                out.append(Extracted[str](value=canon, evidence=letter.evidence(s, s + len(name))))
+                out.append(ExtractedStr(value=canon, evidence=letter.evidence(s, s + len(name))))
         pos += len(part)
     return out
 
@@ -299,9 +312,10 @@ def _reviewer(letter: Letter) -> Reviewer:
     specialty = None
     states: list[Extracted[str]] = []
     years = hours = None
+    low = letter.lowered()
     for rs, re_ in regions:
         if specialty is None:
-            m = _SPECIALTY_LABEL.search(text, rs, re_)
+            m = search_from_stems(_SPECIALTY_LABEL, _SPECIALTY_STEMS, text, rs, re_, low=low)
             if m:
                 vs = m.end()
                 nl = text.find("\n", vs, re_)
@@ -310,15 +324,15 @@ def _reviewer(letter: Letter) -> Reviewer:
                 ve = nxt.start() if nxt else ve
                 value = text[vs:ve].strip(" .;")
                 if value:
-                    specialty = Extracted[str](value=" ".join(value.split()), evidence=letter.evidence(vs, vs + len(text[vs:ve].rstrip(" .;"))))
+                    specialty = ExtractedStr(value=" ".join(value.split()), evidence=letter.evidence(vs, vs + len(text[vs:ve].rstrip(" .;"))))
             else:
-                m = _BOARD_RE.search(text, rs, re_)
+                m = search_from_stems(_BOARD_RE, _BOARD_STEMS, text, rs, re_, low=low)
                 if m:
                     end_ = m.end("v2") if m.group("v2") else m.end("v")
-                    specialty = Extracted[str](value=specialty_value(text[m.start("v"):end_]),
+                    specialty = ExtractedStr(value=specialty_value(text[m.start("v"):end_]),
                                                evidence=letter.evidence(m.start("v"), end_))
         if not states:
-            m = _LICENSE_LABEL.search(text, rs, re_)
+            m = search_from_stems(_LICENSE_LABEL, _LICENSE_STEMS, text, rs, re_, low=low)
             if m:
                 vs = m.end()
                 nl = text.find("\n", vs, re_)
@@ -326,7 +340,7 @@ def _reviewer(letter: Letter) -> Reviewer:
                 nxt = _NEXT_LABEL.search(text, vs, ve)
                 states = _states_in(letter, vs, nxt.start() if nxt else ve)
             else:
-                m = _LICENSED_RE.search(text, rs, re_)
+                m = search_from_stems(_LICENSED_RE, _LICENSED_STEMS, text, rs, re_, low=low)
                 if m:
                     states = _states_in(letter, m.start("v"), m.end("v"))
         if years is None:
@@ -334,13 +348,13 @@ def _reviewer(letter: Letter) -> Reviewer:
             if m and re.search(r"practice", text[m.end(): m.end() + 40] + text[max(rs, m.start() - 60): m.start()], re.IGNORECASE):
                 n = parse_number(m.group("n"))
                 if n is not None:
-                    years = Extracted[int](value=int(n), evidence=letter.evidence(m.start(), m.end()))
+                    years = ExtractedInt(value=int(n), evidence=letter.evidence(m.start(), m.end()))
         if hours is None:
             m = _HOURS_RE.search(text, rs, re_)
             if m:
                 n = parse_number(m.group("n"))
                 if n is not None:
-                    hours = Extracted[int](value=int(n), evidence=letter.evidence(m.start(), m.end()))
+                    hours = ExtractedInt(value=int(n), evidence=letter.evidence(m.start(), m.end()))
     return Reviewer(specialty=specialty, licensed_in=states, years_in_practice=years, hours_per_week=hours)
 
 
@@ -383,7 +397,7 @@ def _split_list(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
         if len(value) < 3:
             continue
         e = s + len(part.strip())
-        out.append(Extracted[str](value=value, evidence=letter.evidence(s, e)))
+        out.append(ExtractedStr(value=value, evidence=letter.evidence(s, e)))
     return out
 
 
@@ -412,12 +426,12 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
             for d in dates:
                 if injury and kind in ("other", "exam"):
                     continue  # the injury itself is in dates.injury
-                events.append(DatedEvent(date=Extracted[dt.date](value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
-                                         kind=kind, text=Extracted[str](value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
+                events.append(DatedEvent(date=ExtractedDate(value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
+                                         kind=kind, text=ExtractedStr(value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
         ur_cue = search_from_stems(_UR_CUE, _UR_STEMS, sent)
         m = _REQUESTED_RE.search(sent) if not plain or "request" in low else None
         if m and not ur_cue and len(requested) < 10:
-            requested.append(Extracted[str](value=" ".join(m.group("v").split()), evidence=letter.evidence(ss + m.start("v"), ss + m.end("v"))))
+            requested.append(ExtractedStr(value=" ".join(m.group("v").split()), evidence=letter.evidence(ss + m.start("v"), ss + m.end("v"))))
         if ur_cue and ur_outcome is None:
             om = re.search(r"non[-\s]?certif\w*|denied|modified|partially\s+(?:approved|certified)", sent, re.IGNORECASE)
             if om:
@@ -427,7 +441,7 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
                 ur_outcome = Extracted(value=value, evidence=letter.evidence(ss + om.start(), ss + om.end()))
                 rm = re.search(r"\b(?:due\s+to|secondary\s+to|because|as\s+there\s+was|citing|for\s+lack\s+of|noting)\b(?P<v>[^.]+)", sent, re.IGNORECASE)
                 if rm:
-                    ur_reason = Extracted[str](value=" ".join(rm.group(0).split()), evidence=letter.evidence(ss + rm.start(), ss + rm.end()))
+                    ur_reason = ExtractedStr(value=" ".join(rm.group(0).split()), evidence=letter.evidence(ss + rm.start(), ss + rm.end()))
     ur = UROutcome(date=ur_date, outcome=ur_outcome, reason=ur_reason) if (ur_date or ur_outcome) else None
     return ClinicalSummary(diagnoses=diagnoses[:20], events=events[:60], requested=requested, utilization_review=ur)
 
@@ -444,9 +458,9 @@ def extract_rules(letter: Letter) -> CaseRecord:
     if not m:
         m2 = _CASE_BARE_RE.search(text, 0, min(len(text), 3000))
         if m2:
-            case = Extracted[str](value=m2.group(0), evidence=letter.evidence(m2.start(), m2.end()))
+            case = ExtractedStr(value=m2.group(0), evidence=letter.evidence(m2.start(), m2.end()))
     else:
-        case = Extracted[str](value=m.group("v").upper(), evidence=letter.evidence(m.start("v"), m.end("v")))
+        case = ExtractedStr(value=m.group("v").upper(), evidence=letter.evidence(m.start("v"), m.end("v")))
     priority = None
     pm = _PRIORITY_RE.search(text, 0, min(len(text), max(region[1], 2000)))
     if pm:
@@ -474,7 +488,7 @@ def extract_rules(letter: Letter) -> CaseRecord:
             ds = find_dates(text[m.end(): m.end() + 30])
             if ds and ds[0].start == 0:
                 d = ds[0]
-                dates["determination"] = Extracted[dt.date](value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+                dates["determination"] = ExtractedDate(value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
 
     record = CaseRecord(
         letter=LetterInfo(source=letter.source, sha256=letter.sha256, layout=letter.layout, case_number=case, priority=priority),
