@@ -76,13 +76,15 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, po
     return None
 
 
-def finditer_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str) -> list[re.Match[str]]:
+def finditer_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, *, low: str | None = None) -> list[re.Match[str]]:
     """``list(rx.finditer(text))`` for a case-insensitive pattern that never matches empty text and every
     match of which starts with one of ``stems`` (lower case): as :func:`search_from_stems`, the pattern is
-    tried only where a stem stands. In ASCII text only (see there)."""
-    if not text.isascii():
-        return list(rx.finditer(text))
-    return matches_at(rx, text, stem_positions(stems, text.lower()))
+    tried only where a stem stands. In ASCII text only (see there; ``low`` too)."""
+    if low is None:
+        if not text.isascii():
+            return list(rx.finditer(text))
+        low = text.lower()
+    return matches_at(rx, text, stem_positions(stems, low))
 
 
 # ------------------------------------------------------------------------------------------------ numbers

@@ -28,6 +28,20 @@ _LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 _DECISION_LINE_RE = re.compile(r"^(?P<head>.*\S)\s*:\s*(?P<dec>Upheld|Overturned)\s*\.?\s*$", re.IGNORECASE)
+
+
+def _decision_line(line: str) -> re.Match[str] | None:
+    """``_DECISION_LINE_RE.match(line)``, run only on a line that ends like a decision ("...: Upheld",
+    "...: Overturned."). The pattern reads to the end of the line and then backs up one character at a
+    time, so on the long rationale paragraphs (most lines of the decisions part) it costs far more than
+    looking at the line's last word. ``\s`` is what ``str.rstrip()`` strips, and no other character
+    matches those two words case-insensitively than what lower-cases to them."""
+    tail = line.rstrip()
+    if tail.endswith("."):
+        tail = tail[:-1].rstrip()
+    if tail[-6:].lower() != "upheld" and tail[-10:].lower() != "overturned":
+        return None
+    return _DECISION_LINE_RE.match(line)
 # "Finding: Upheld" on its own line, deciding the item named on the line before.
 _FINDING_LINE_RE = re.compile(
     r"^(?:IMR\s+)?(?:Finding|Decision|Determination|Outcome|Result|Final\s+Determination)\s*:\s*(?P<dec>Upheld|Overturned)\b",
@@ -129,7 +143,7 @@ def _find_blocks(letter: Letter) -> list[_Block]:
     for ls, le in _lines(text, start, end):
         line = text[ls:le]
         lm = _LABEL_RE.match(line)
-        if lm and len(lm.group("label")) <= 80 and not _DECISION_LINE_RE.match(line[lm.end():] + ""):
+        if lm and len(lm.group("label")) <= 80 and not _decision_line(line[lm.end():]):
             if blocks:
                 kind = _label_kind(lm.group("label"))
                 blocks[-1].fields.setdefault(kind, []).append((ls + lm.end(), le))
@@ -143,7 +157,7 @@ def _find_blocks(letter: Letter) -> list[_Block]:
             blocks.append(_Block((hs, he), fm.group("dec").lower(), (ls + fm.start("dec"), ls + fm.end("dec")), end=le))
             pending = []
             continue
-        dm = _DECISION_LINE_RE.match(line)
+        dm = _decision_line(line)
         if dm and len(dm.group("head")) <= 600 and not _FINDING_LINE_RE.match(line):
             head_start = ls
             # A header whose first sentences sat on earlier paragraphs ("X was the original request.").
@@ -259,12 +273,21 @@ def _citations(letter: Letter, spans: list[tuple[int, int]] | None) -> tuple[lis
         return [], None
     s, e = spans[0][0], spans[-1][1]
     chunk = letter.text[s:e].replace("\n", " ")
-    parsed, none_cited = parse_guideline_text(chunk)
+    # Parsed once per letter and wording: a quarter of the guideline lines repeat one of the same letter
+    # (the reviewer's and the claims administrator's, or the same guideline for several items).
+    parsed, none_cited = letter.derived(f"items.guidelines:{chunk}", lambda: parse_guideline_text(chunk))
     cits = []
     for pc in parsed:
-        cits.append(pc.citation.model_copy(update={"evidence": letter.evidence(s + pc.start, s + pc.end)}))
+        cits.append(_placed(pc.citation, letter.evidence(s + pc.start, s + pc.end)))
     flag = ExtractedBool(value=True, evidence=letter.evidence(s, e)) if none_cited else None
     return cits, flag
+
+
+def _placed(parsed: Citation, evidence: Evidence) -> Citation:
+    """A record's own copy of a parsed citation, with its evidence. The parsed one is shared by every line
+    of the letter that has the same wording, so the copy must not share its ``pages`` list (a shallow
+    ``model_copy`` would): made from the fields the parser set, as ``model_copy(update=...)`` would mark."""
+    return Citation(**{name: getattr(parsed, name) for name in parsed.model_fields_set}, evidence=evidence)
 
 
 _LIMIT_CUE = re.compile(

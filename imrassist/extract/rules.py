@@ -27,7 +27,17 @@ from ..models import (
     UROutcome,
     Worker,
 )
-from ..parse import SEX_RE, find_age, find_dates, matches_at, parse_number, parse_sex, search_from_stems, specialty_value
+from ..parse import (
+    SEX_RE,
+    find_age,
+    find_dates,
+    finditer_from_stems,
+    matches_at,
+    parse_number,
+    parse_sex,
+    search_from_stems,
+    specialty_value,
+)
 from .items import extract_items
 
 # ------------------------------------------------------------------------------------------------- header
@@ -147,6 +157,24 @@ def _region_sentences(letter: Letter, start: int, end: int) -> list[tuple[int, i
     return letter.derived(f"rules.sentences:{start}:{end}", lambda: _sentences(letter.text, start, end))
 
 
+def _dated_sentences(letter: Letter, start: int, end: int) -> list[tuple[int, int, str, str | None]]:
+    """The sentences of a region that hold a digit (every date pattern has one; most sentences hold none):
+    ``(start, end, sentence, its lower case or None when the letter is not ASCII)``. Made once per letter
+    and region: the injury, UR and application cues are looked for in the same sentences (the whole
+    letter's up to twice). Read-only."""
+    def make() -> list[tuple[int, int, str, str | None]]:
+        text = letter.text
+        plain = text.isascii()
+        out = []
+        for ss, se in _region_sentences(letter, start, end):
+            if _DIGIT_RE.search(text, ss, se):
+                sent = text[ss:se]
+                out.append((ss, se, sent, sent.lower() if plain else None))
+        return out
+
+    return letter.derived(f"rules.dated_sentences:{start}:{end}", make)
+
+
 def _summary_region(letter: Letter) -> tuple[int, int]:
     sec = letter.section("summary")
     if sec:
@@ -161,19 +189,10 @@ _DIGIT_RE = re.compile(r"\d")
 def _cue_date(letter: Letter, region: tuple[int, int], cue: re.Pattern[str], stems: tuple[str, ...], *,
               max_gap: int = 120, after_only: bool = False) -> Extracted[dt.date] | None:
     """The date closest to a ``cue`` in the first sentence of ``region`` that has both. ``stems``: the words
-    every match of ``cue`` starts with (lower case), so that in ASCII text a sentence without any of them
-    is passed over without running the pattern."""
-    text = letter.text
-    plain = text.isascii()
-    for ss, se in _region_sentences(letter, *region):
-        if not _DIGIT_RE.search(text, ss, se):
-            continue  # no date: every date pattern has a digit (most sentences of a region hold none)
-        sent = text[ss:se]
-        if plain:
-            low = sent.lower()
-            if not any(st in low for st in stems):
-                continue
-        cues = list(cue.finditer(sent))
+    every match of ``cue`` starts with (lower case), so that in ASCII text the pattern is tried only where
+    one of them stands (a sentence without any is passed over without running the pattern)."""
+    for ss, se, sent, low in _dated_sentences(letter, *region):
+        cues = finditer_from_stems(cue, stems, sent, low=low)
         if not cues:
             continue
         dates = find_dates(sent)
@@ -417,18 +436,20 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
                  or (not plain or "undergoing" in low) and _UNDERGOING_RE.search(sent))
             if m and len(m.group("v")) > 3:
                 diagnoses = _split_list(letter, ss + m.start("v"), ss + m.end("v"))
+        # The stem searches below share the sentence's lower case (they would each lower-case it again).
+        slow = low if plain else None
         dates = find_dates(sent)
         if dates:
             # what the sentence is about, the same for each of its dates
             # (the patterns tried only where their words stand: a sentence is a few hundred positions)
-            kind = next((k for k, rx, stems in _EVENT_KINDS if search_from_stems(rx, stems, sent)), "other")
-            injury = bool(search_from_stems(_INJURY_CUE, _INJURY_STEMS, sent))
-            for d in dates:
-                if injury and kind in ("other", "exam"):
-                    continue  # the injury itself is in dates.injury
-                events.append(DatedEvent(date=ExtractedDate(value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
-                                         kind=kind, text=ExtractedStr(value=" ".join(sent.split()), evidence=letter.evidence(ss, se))))
-        ur_cue = search_from_stems(_UR_CUE, _UR_STEMS, sent)
+            kind = next((k for k, rx, stems in _EVENT_KINDS if search_from_stems(rx, stems, sent, low=slow)), "other")
+            injury = bool(search_from_stems(_INJURY_CUE, _INJURY_STEMS, sent, low=slow))
+            if not (injury and kind in ("other", "exam")):  # else the injury itself is in dates.injury
+                said = " ".join(sent.split())
+                for d in dates:
+                    events.append(DatedEvent(date=ExtractedDate(value=d.date, evidence=letter.evidence(ss + d.start, ss + d.end)),
+                                             kind=kind, text=ExtractedStr(value=said, evidence=letter.evidence(ss, se))))
+        ur_cue = search_from_stems(_UR_CUE, _UR_STEMS, sent, low=slow)
         m = _REQUESTED_RE.search(sent) if not plain or "request" in low else None
         if m and not ur_cue and len(requested) < 10:
             requested.append(ExtractedStr(value=" ".join(m.group("v").split()), evidence=letter.evidence(ss + m.start("v"), ss + m.end("v"))))
