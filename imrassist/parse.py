@@ -61,7 +61,8 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, po
     that starts with ``\b`` or an alternation is tried at every position). In ASCII text only: elsewhere
     case-insensitive matching is more than lower-casing ("ſ" matches "s"), and the scan is whole.
 
-    ``low``: ``text.lower()`` of an ASCII ``text``, when the caller holds it already (a letter's lower-cased
+    ``low``: ``text.lower()`` of an ASCII ``text`` (or, for a case-sensitive pattern on lower-case text,
+    ``text`` itself: then any text), when the caller holds it already (a letter's lower-cased
     text is made once, see :meth:`imrassist.letter.Letter.lowered`): lower-casing a whole letter for each
     search costs more than the search."""
     end = len(text) if endpos is None else min(endpos, len(text))
@@ -327,12 +328,15 @@ def find_age(text: str) -> tuple[int, int, int] | None:
             if n is not None and 0 < n < 120 and int(n) == n:
                 cands.append((int(n), nm.start("n"), m.end()))
                 break
-    m2 = _AGED_RE.search(text)
+    # "aged 52" / "años": tried only where their words stand. The text is lower-cased and these patterns
+    # are case-sensitive, so every match starts where the word itself is found (any text, not only ASCII);
+    # each scan of a whole clinical summary cost more than the rest of finding the age.
+    m2 = search_from_stems(_AGED_RE, ("age",), text, low=text)
     if m2:
         n = parse_number(m2.group("n"), "en")
         if n is not None and 0 < n < 120 and int(n) == n:
             cands.append((int(n), m2.start(), m2.end()))
-    for m in _ANOS_RE.finditer(text):
+    for m in matches_at(_ANOS_RE, text, stem_positions(("año", "ano"), text)):
         nm = _NUM_ES_BEFORE_RE.search(text, max(0, m.start() - 30), m.start())
         if nm:
             n = parse_number(nm.group("n"), "es")
@@ -545,8 +549,13 @@ def find_quantity(text: str) -> Quantity | None:
         if n is not None and noun in COUNT_NOUNS:
             return Quantity(n, noun, lead.start("n"), lead.end("noun"))
 
-    # 2. Frequency x duration.
-    for rx, unit in ((_FREQ_RE, "visit"), (_FREQ_WEEKLY_RE, "visit"), (_FREQ_MONTH_RE, "visit")):
+    # 2. Frequency x duration. Each pattern names its period: one whose word is not in the item cannot
+    # match, and is not searched for (three long patterns, tried at every position of the item).
+    low = t.lower()
+    for rx, unit, period in ((_FREQ_RE, "visit", ("week", "wk")), (_FREQ_WEEKLY_RE, "visit", ("week",)),
+                             (_FREQ_MONTH_RE, "visit", ("month",))):
+        if not any(w in low for w in period):
+            continue
         m = rx.search(t)
         if m:
             total = _freq_total(m)
