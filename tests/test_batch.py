@@ -347,9 +347,11 @@ def test_stopping_a_pool_while_a_worker_sends_its_result_does_not_hang() -> None
 
 
 # Each letter takes at least 50 ms in these runs, so that the batch is still going when the signal comes.
+# Each letter takes at least 0.25 s, so the whole batch lasts seconds: the signal must land mid-run even
+# when this test's own process is slow to see the first lines (a busy machine; 0.05 s was once too short).
 _SLOW_CLI = ("import sys, time, imrassist.pipeline as p\n"
              "real = p.analyze_letter\n"
-             "def slow(*a, **k):\n    time.sleep(0.05)\n    return real(*a, **k)\n"
+             "def slow(*a, **k):\n    time.sleep(0.25)\n    return real(*a, **k)\n"
              "p.analyze_letter = slow\n"
              "from imrassist.cli import main\nsys.exit(main(sys.argv[1:]))\n")
 
