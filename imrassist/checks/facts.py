@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
-from ..parse import find_age, find_dates, search_from_stems, singular
+from ..parse import find_age, find_dates, finditer_from_stems, matches_at, search_from_stems, singular, stem_positions
 from .common import (
     Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
@@ -196,10 +196,17 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
     found = dates_in(text)
     header = letter.section("header")
     header_end = header.end if header and header.end > header.start else 0
-    labels = StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer() if found else []
+    # (An ASCII letter's lower-cased text is made once, and the extractor has usually made it already.)
+    low = letter.lowered()
+    if not found:
+        labels = []
+    elif low is not None:
+        labels = finditer_from_stems(_LABEL_RE, _LABEL_STEMS, text, low=low)
+    else:
+        labels = StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer()
     # The cue words are looked for only in the sentences of the dates that need them (a letter's dates
     # stand in a few of its sentences), each sentence scanned once.
-    cue_scans: dict[tuple[int, int], StemScan] = {}
+    cue_scans: dict[tuple[int, int], list[re.Match[str]]] = {}
     label_ends = [m.end() for m in labels]  # (in order: the labels do not overlap)
     sent_spans = (sents if sents is not None else sentences(text)) if found else []
     si = 0
@@ -221,8 +228,10 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
             best: tuple[int, set[str]] | None = None
             cues = cue_scans.get((ss, se))
             if cues is None:
-                cues = cue_scans[(ss, se)] = StemScan(_CUE_RE, _CUE_STEMS, text, ss, se)
-            for c in cues.finditer(ss, se):
+                cues = cue_scans[(ss, se)] = (
+                    matches_at(_CUE_RE, text, stem_positions(_CUE_STEMS, low, start=ss, end=se), se) if low is not None
+                    else StemScan(_CUE_RE, _CUE_STEMS, text, ss, se).finditer(ss, se))
+            for c in cues:
                 gap = d.start - c.end() if d.start >= c.end() else c.start() - d.end
                 gap = max(gap, 0)
                 if gap > _MAX_CUE_GAP:
@@ -289,7 +298,8 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     sex = reference.worker.sex.value if reference.worker.sex else None
     sex_span = reference.worker.sex.evidence.span if reference.worker.sex and reference.worker.sex.evidence else None
 
-    sources = {name for name, rx, stems in _SOURCE_RES if search_from_stems(rx, stems, text)}
+    low = letter.lowered()  # (None for other than ASCII text: then each search is a plain one, as before)
+    sources = {name for name, rx, stems in _SOURCE_RES if search_from_stems(rx, stems, text, low=low)}
     for it in reference.items:
         for c in [*it.guidelines, *it.ca_guidelines]:
             sources.add(c.source)
@@ -570,7 +580,7 @@ def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[i
         return
     text = letter.text
     blocks = [f.block for f in items if f.block != (0, len(text))]
-    low = text.lower()
+    low = letter.lowered() or text.lower()
     if len(low) != len(text):
         low = text
     # (every match of the two patterns below holds one of the stems)
