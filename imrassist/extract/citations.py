@@ -16,7 +16,7 @@ from functools import lru_cache
 from urllib.parse import urlparse
 
 from .. import knowledge
-from ..models import Citation
+from ..models import Citation, Evidence
 from ..parse import finditer_from_stems, search_from_stems
 
 _NONE_CITED_RE = re.compile(
@@ -82,11 +82,25 @@ _CHAPTER_WORD = r"(?:\s+(?:chapters?|Chapters?|sections?|Sections?))?"
 
 @dataclass(frozen=True, slots=True)
 class ParsedCitation:
-    """A citation found in a guideline line, with its span relative to the parsed text."""
+    """A citation found in a guideline line, with its span relative to the parsed text.
 
-    citation: Citation
+    Kept as the fields the parser read (the keyword arguments of :class:`Citation`), not as a model: the
+    extractor makes each record's own copy with its evidence (:func:`placed`), so a model made here would be
+    validated and thrown away; :attr:`citation` makes one for the callers that want it."""
+
+    fields: dict
     start: int
     end: int
+
+    @property
+    def citation(self) -> Citation:
+        """The citation, without evidence: a new model on every access."""
+        return Citation(**self.fields)
+
+    def placed(self, evidence: Evidence) -> Citation:
+        """The citation with its ``evidence``: a new model (with its own ``pages`` list) each time, whose
+        set fields are the ones the parser read and ``evidence``, as the placed copy of :attr:`citation`."""
+        return Citation(**self.fields, evidence=evidence)
 
 
 # ----------------------------------------------------------------------------------------- knowledge regexes
@@ -235,13 +249,17 @@ def parse_guideline_text(text: str) -> tuple[list[ParsedCitation], bool]:
         # Each citation's evidence is its whole clause ("MTUS Low Back Complaints 2004, Section(s): ..."),
         # so that the quote alone re-parses to the same citations (the grounding contract).
         cs, ce = _trim(text, start, end)
-        out.extend(ParsedCitation(pc.citation, cs, ce) for pc in _parse_clause(text, start, end))
+        out.extend(ParsedCitation(pc.fields, cs, ce) for pc in _parse_clause(text, start, end))
     return out, none_cited and not out
 
 
-# A new citation clause can also begin, without "Decision based on", where a sentence starts with a source.
+# A new citation clause can also begin, without "Decision based on", where a sentence starts with a source:
+# the blanks (group 1) after a "." or ";". The pattern starts with the punctuation rather than looking
+# behind for it, so that it is tried only where a "." or ";" stands (a pattern that starts with a
+# look-behind is tried at every position of the line). Only a break at a clause's first character would
+# have its punctuation outside the clause, and there is none: clauses start on a character that is not blank.
 _SOURCE_START_RE = re.compile(
-    r"(?<=[.;])\s+(?=(?:MTUS|Official\s+Disability\s+Guidelines|ODG|ACOEM|Non[-\s]?MTUS)\b)"
+    r"[.;](\s+)(?=(?:MTUS|Official\s+Disability\s+Guidelines|ODG|ACOEM|Non[-\s]?MTUS)\b)"
 )
 
 
@@ -250,15 +268,16 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     for s, e in _decision_clauses(text):
         cur = s
         for m in _SOURCE_START_RE.finditer(text, s, e):
-            if m.start() > cur:
-                spans.append((cur, m.start()))
-            cur = m.end()
+            if m.start(1) > cur:
+                spans.append((cur, m.start(1)))
+            cur = m.end(1)
         spans.append((cur, e))
     return [(s, e) for s, e in spans if text[s:e].strip(" ,.;:")]
 
 
 def _decision_clauses(text: str) -> list[tuple[int, int]]:
-    found = list(_CLAUSE_RE.finditer(text))
+    # (tried only where "decision" stands: the pattern starts with \b, which is tried at every position)
+    found = finditer_from_stems(_CLAUSE_RE, ("decision",), text)
     marks = [m.end() for m in found]
     starts = [m.start() for m in found]
     if not marks:
@@ -339,7 +358,7 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
         c_start, c_end = _trim(text, ds, seg_end)
         src_final = src if src in ("MTUS", "ACOEM", "ODG", "OTHER") else source
         for topic, pages in _topic_groups(rest):
-            out.append(ParsedCitation(Citation(source=src_final, document=canon, year=year, topic=topic, pages=pages),
+            out.append(ParsedCitation(dict(source=src_final, document=canon, year=year, topic=topic, pages=pages),
                                       c_start, c_end))
     return out
 
@@ -406,7 +425,7 @@ def _parse_acoem(text: str, start: int, end: int) -> list[ParsedCitation]:
     parts = [p for p in parts if p and not re.fullmatch(r"(?:Chapter|Ch\.?)\s*\d+[A-Za-z]?", p, re.IGNORECASE)]
     document = parts[0] if parts else "Occupational Medicine Practice Guidelines"
     topics: list[str | None] = parts[1:] or [None]  # type: ignore[list-item]
-    return [ParsedCitation(Citation(source="ACOEM", document=document, year=year, topic=t, pages=pages), s, e) for t in topics]
+    return [ParsedCitation(dict(source="ACOEM", document=document, year=year, topic=t, pages=pages), s, e) for t in topics]
 
 
 def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
@@ -494,7 +513,7 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
     work, year = _take_edition_and_year(work, year)
     work = work.strip(" ,.;:-–")
     if not work:
-        return [ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
+        return [ParsedCitation(dict(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
     if _PROSE_RE.match(work) and not (_chapter_regex() and _chapter_regex().match(work)):
         return []  # a sentence of commentary inside the guideline line, not a citation
     chapter_rx = _chapter_regex()
@@ -541,14 +560,14 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
             ch_clean = " ".join(ch.split())
             if topics:
                 for t in topics:
-                    out.append(ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines",
+                    out.append(ParsedCitation(dict(source="ODG", document="Official Disability Guidelines",
                                                        year=year, topic=f"{ch_clean}, {t}"), start, end))
             else:
-                out.append(ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines",
+                out.append(ParsedCitation(dict(source="ODG", document="Official Disability Guidelines",
                                                    year=year, topic=ch_clean), start, end))
     else:
         for t in topics or [None]:
-            out.append(ParsedCitation(Citation(source="ODG", document="Official Disability Guidelines", year=year,
+            out.append(ParsedCitation(dict(source="ODG", document="Official Disability Guidelines", year=year,
                                                topic=t), start, end))
     return out
 
@@ -570,7 +589,7 @@ def _parse_other(text: str, start: int, end: int) -> list[ParsedCitation]:
         doc = piece.split(";")[0].strip(" ,.;:")
         doc = re.sub(r"\s*\((?:updated|rev)[^)]*\)", "", doc, flags=re.IGNORECASE)
     year = int(year_m.group(0)) if year_m and not url else None
-    return [ParsedCitation(Citation(source="OTHER", document=doc or None, year=year), s, e)]
+    return [ParsedCitation(dict(source="OTHER", document=doc or None, year=year), s, e)]
 
 
 def _title_from_url(url: str) -> str:

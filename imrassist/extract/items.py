@@ -276,18 +276,11 @@ def _citations(letter: Letter, spans: list[tuple[int, int]] | None) -> tuple[lis
     # Parsed once per letter and wording: a quarter of the guideline lines repeat one of the same letter
     # (the reviewer's and the claims administrator's, or the same guideline for several items).
     parsed, none_cited = letter.derived(f"items.guidelines:{chunk}", lambda: parse_guideline_text(chunk))
-    cits = []
-    for pc in parsed:
-        cits.append(_placed(pc.citation, letter.evidence(s + pc.start, s + pc.end)))
+    # Each item gets its own citations (the parsed ones are shared by every line of the letter with the
+    # same wording): made from the fields the parser read, with their evidence.
+    cits = [pc.placed(letter.evidence(s + pc.start, s + pc.end)) for pc in parsed]
     flag = ExtractedBool(value=True, evidence=letter.evidence(s, e)) if none_cited else None
     return cits, flag
-
-
-def _placed(parsed: Citation, evidence: Evidence) -> Citation:
-    """A record's own copy of a parsed citation, with its evidence. The parsed one is shared by every line
-    of the letter that has the same wording, so the copy must not share its ``pages`` list (a shallow
-    ``model_copy`` would): made from the fields the parser set, as ``model_copy(update=...)`` would mark."""
-    return Citation(**{name: getattr(parsed, name) for name in parsed.model_fields_set}, evidence=evidence)
 
 
 _LIMIT_CUE = re.compile(
