@@ -522,6 +522,17 @@ def _is_strength(text: str, end: int) -> bool:
     return bool(_STRENGTH_TAIL.match(text[end:end + 8]))
 
 
+def _context_unit(text: str) -> str:
+    """The unit an "x N" counts when no noun follows it: a count noun named elsewhere in the item
+    ("Synvisc injection to the knee x 1" -> injection), else visits of a therapy. (Read only for an item
+    with an "x N": most items have none, and the word-by-word reading was a quarter of find_quantity.)"""
+    for w in re.findall(r"[A-Za-z][A-Za-z\-]*", text):
+        sw = singular(w)
+        if sw in GENERIC_UNITS and sw not in ("day", "week", "month", "hour", "night", "period", "unit", "course", "level"):
+            return sw
+    return "visit"
+
+
 def find_quantity(text: str) -> Quantity | None:
     """The total requested amount an item states, by GOLD_FORMAT's rules.
 
@@ -531,15 +542,6 @@ def find_quantity(text: str) -> Quantity | None:
     rental", "7-10 days" -> 10), then a measure ("240 grams", "250ml"). Strengths ("550mg", "3%") never count.
     """
     t = text
-    # The unit an "x N" counts when no noun follows it: a count noun named elsewhere in the item
-    # ("Synvisc injection to the knee x 1" -> injection), else visits of a therapy.
-    context_unit = "visit"
-    for w in re.findall(r"[A-Za-z][A-Za-z\-]*", t):
-        sw = singular(w)
-        if sw in GENERIC_UNITS and sw not in ("day", "week", "month", "hour", "night", "period", "unit", "course", "level"):
-            context_unit = sw
-            break
-
     # 1. A leading "<number> <noun> of ..." names what is counted ("Three refills of Voltaren 75mg #60").
     lead_re, counted_re = _quantity_res()
     lead = lead_re.match(t)
@@ -577,7 +579,7 @@ def find_quantity(text: str) -> Quantity | None:
     if m:
         # "Trigger point injections x 4": the counted noun is the one before the "x".
         prev = re.search(r"([A-Za-z][A-Za-z\-]*)\s*$", t[: m.start()])
-        unit = context_unit
+        unit = _context_unit(t)
         start = m.start()
         if prev and singular(prev.group(1)) in COUNT_NOUNS and prev.group(1).lower().endswith("s"):
             unit, start = singular(prev.group(1)), prev.start(1)

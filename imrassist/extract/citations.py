@@ -213,13 +213,20 @@ def split_topics(text: str) -> list[str]:
             prev_key = knowledge.title_key(merged[-1])
             next_key = knowledge.title_key(bare)
             family = prev_key in heads and next_key not in heads and next_key not in titles
-            if (bare[:1].islower() or family or jkey in titles
-                    or any(t.startswith(jkey + " ") for t in titles if len(t) > len(jkey))):
+            if bare[:1].islower() or family or jkey in titles or jkey in _longer_title_starts():
                 merged[-1] = joined
                 continue
         merged.append(p)
     # "..., and Summary": a list's last connector belongs to the list, not to the title.
     return [_LEADING_AND_RE.sub("", m).strip() for m in merged]
+
+
+@lru_cache(maxsize=1)
+def _longer_title_starts() -> frozenset[str]:
+    """Every start of a known title's key that ends before one of its spaces: ``key in`` this set says
+    some title starts with ``key + " "`` (the joined parts begin a longer title), without reading every
+    title for each pair of parts."""
+    return frozenset(t[:i] for t in knowledge.mtus_titles() for i, ch in enumerate(t) if ch == " ")
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 
 from .. import __version__, knowledge
 from ..letter import Letter
@@ -103,11 +104,20 @@ _LABEL_WORD_RE = re.compile(r"[A-Za-z/().']+")
 
 
 def _any_labels(text: str, start: int, end: int) -> list[re.Match[str]]:
-    """``_ANY_LABEL_DATE_RE.finditer(text, start, end)``, the pattern tried only where a word of a label
-    starts (a header has a few hundred characters, but only a few dozen words; at every other position
-    the engine would read up to six words before failing). The leftmost match never starts inside a word:
-    it would also match one character earlier, and a previous match ends after a colon or a space."""
-    return matches_at(_ANY_LABEL_DATE_RE, text, [w.start() for w in _LABEL_WORD_RE.finditer(text, start, end)], end)
+    """``_ANY_LABEL_DATE_RE.finditer(text, start, end)``, the pattern tried only where a label can start:
+    at one of the last six words before a colon. The leftmost match never starts inside a word: it would
+    also match one character earlier, and a previous match ends after a colon or a space. A label is one
+    to six words with only blanks between them and then the colon, so its first word is one of the six
+    that start last before that colon; at any other word the engine would read up to six words and back
+    off again before failing (a header has a few hundred words, a few dozen colons)."""
+    words = [w.start() for w in _LABEL_WORD_RE.finditer(text, start, end)]
+    starts: set[int] = set()
+    colon = text.find(":", start, end)
+    while colon >= 0:
+        k = bisect_left(words, colon)
+        starts.update(words[max(0, k - 6):k])
+        colon = text.find(":", colon + 1, end)
+    return matches_at(_ANY_LABEL_DATE_RE, text, sorted(starts), end)
 
 
 def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[str, Extracted[dt.date]]:
