@@ -129,9 +129,12 @@ class DatedEvent(_Model):
     text: Extracted[str]
 
 
+URStatus = Literal["denied", "modified", "partially approved", "non-certified"]
+
+
 class UROutcome(_Model):
     date: Extracted[_dt.date] | None = None
-    outcome: Extracted[Literal["denied", "modified", "partially approved", "non-certified"]] | None = None
+    outcome: Extracted[URStatus] | None = None
     reason: Extracted[str] | None = None
 
 
@@ -166,6 +169,12 @@ class Limit(_Model):
 
 #: See ExtractedStr.
 ExtractedLimit = Extracted[Limit]
+#: The value classes of the fields with a closed vocabulary (see ExtractedStr). Made as these directly: an
+#: untyped ``Extracted`` put into such a field is validated a second time, into a copy of this class.
+ExtractedDecision = Extracted[Decision]
+ExtractedPriority = Extracted[Priority]
+ExtractedSex = Extracted[Sex]
+ExtractedURStatus = Extracted[URStatus]
 
 
 class Item(_Model):

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from .. import knowledge
 from ..models import Citation, Evidence
-from ..parse import finditer_from_stems, search_from_stems
+from ..parse import finditer_from_stems, matches_at, parse_pages, search_from_stems
 
 _NONE_CITED_RE = re.compile(
     r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence|no\s+(?:medical\s+)?evidence\s+(?:was\s+)?cited"
@@ -154,6 +154,26 @@ def _document_stems() -> tuple[str, ...]:
                 first = words[0].lower()
                 stems.update(("&", "and") if first in ("and", "&") else (first,))
     return tuple(sorted(stems))
+
+
+@lru_cache(maxsize=1)
+def _document_starts() -> re.Pattern[str]:
+    """Where the document regex can match in a lower-cased ASCII text: where one of its names' first words
+    (:func:`_document_stems`) stands, not after a letter. An empty match at each such place (the stems
+    overlap: "opioid", "opioids"), found in one scan rather than one search per stem (there are dozens)."""
+    return re.compile(r"(?<![a-z])(?=" + "|".join(map(re.escape, _document_stems())) + ")")
+
+
+def _document_hits(segment: str) -> list[re.Match[str]]:
+    """``list(rx.finditer(segment))`` for the document regex, tried only where it can match (see
+    :func:`_document_starts`): it starts with ``(?<![A-Za-z])`` and one of its names' first words, which in
+    ASCII text is where :func:`_document_starts` finds one in the lower-cased text."""
+    rx, _ = _document_index()
+    if rx is None:
+        return []
+    if not segment.isascii():
+        return list(rx.finditer(segment))
+    return matches_at(rx, segment, [m.start() for m in _document_starts().finditer(segment.lower())])
 
 
 @lru_cache(maxsize=1)
@@ -328,7 +348,7 @@ def _trim(text: str, start: int, end: int, chars: str = " ,.;:") -> tuple[int, i
 def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedCitation]:
     rx, lookup = _document_index()
     segment = text[start:end]
-    hits = finditer_from_stems(rx, _document_stems(), segment) if rx else []
+    hits = _document_hits(segment)
     docs: list[tuple[int, int, str, str]] = []  # (start, end, source, canonical) relative to text
     for h in hits:
         # A document is named at the start of the clause, or later right after a list boundary and
@@ -373,8 +393,6 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
 def _topic_groups(rest: str) -> list[tuple[str | None, list[int]]]:
     """Section titles with the pages cited for them: each ``Page(s):`` belongs to the titles before it
     ("Anti-inflammatory medications, Page(s): 22, and NSAIDs (...), Page(s): 67-68")."""
-    from ..parse import parse_pages
-
     groups: list[tuple[str, list[int]]] = []
     pos = 0
     for pm in _PAGES_LABEL_RE.finditer(rest):
@@ -411,8 +429,6 @@ def _parse_acoem(text: str, start: int, end: int) -> list[ParsedCitation]:
 
     The chapter is the document; "Chapter 7" style numbers and the edition are locators, not names.
     """
-    from ..parse import parse_pages
-
     s, e = _trim(text, start, end)
     seg = text[s:e]
     lead = _ACOEM_LEAD_RE.match(seg)

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..letter import Letter
-from ..models import Citation, Evidence, Extracted, ExtractedBool, ExtractedFloat, ExtractedLimit, ExtractedStr, Item, Limit, Span
-from ..parse import NUMBER_TOKEN, find_limits, find_quantity, number_to_words, parse_number, parse_quantity
+from ..models import Citation, Evidence, Extracted, ExtractedBool, ExtractedDecision, ExtractedFloat, ExtractedLimit, ExtractedStr, Item, Limit, Span
+from ..parse import NUMBER_TOKEN, find_limits, find_quantity, finditer_from_stems, number_to_words, parse_number, parse_quantity
 from .citations import parse_guideline_text
 
 # Labels of the per-item blocks, in any layout: who relied on which guideline, and the rationale.
@@ -391,7 +391,7 @@ def _is_candidate_at(cands: list, pos: int) -> bool:
 
 def conclusion(text: str) -> tuple[bool, tuple[int, int]] | None:
     """Whether the rationale concludes the item is medically necessary, from its last verdict phrase."""
-    hits = list(_MN_RE.finditer(text))
+    hits = finditer_from_stems(_MN_RE, ("medical",), text)  # (every verdict phrase starts with "medical")
     for m in reversed(hits):
         sent_start = max(text.rfind(". ", 0, m.start()), text.rfind("? ", 0, m.start()))
         sent_start = 0 if sent_start < 0 else sent_start + 2
@@ -443,7 +443,7 @@ def extract_items(letter: Letter) -> list[Item]:
                 authorized=_opt(letter, text, a_span),
                 quantity=quantity,
                 unit=unit,
-                decision=Extracted(value=b.decision, evidence=letter.evidence(*b.decision_span)),
+                decision=ExtractedDecision(value=b.decision, evidence=letter.evidence(*b.decision_span)),
                 guidelines=guidelines,
                 guidelines_none_cited=g_none,
                 ca_guidelines=ca_guidelines,
@@ -478,7 +478,7 @@ def _determined_items(letter: Letter) -> list[Item]:
                 treatment=ExtractedStr(value=name, evidence=letter.evidence(*t_span)),
                 quantity=quantity,
                 unit=unit,
-                decision=Extracted(value=decision, evidence=letter.evidence(m.start(), m.end())),
+                decision=ExtractedDecision(value=decision, evidence=letter.evidence(m.start(), m.end())),
                 medically_necessary=ExtractedBool(value=decision == "overturned", evidence=letter.evidence(m.start(), m.end())),
             )
         )
@@ -514,20 +514,23 @@ def _strip_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return s, e
 
 
+_WORD_RUN_RE = re.compile(r"\S+")  # (``\s`` is what str.split() and str.isspace() call blank)
+
+
 def _map_collapsed(text: str, span: tuple[int, int], cs: int, ce: int) -> tuple[int, int]:
     """Offsets in ``" ".join(text[span].split())`` -> offsets in ``text``."""
     s, e = span
+    # Where each character of the joined text stands: the characters of each word, and the first blank
+    # after it (the joined text's space; one after the last word too, when the span ends in blanks).
     positions: list[int] = []
-    prev_space = True
-    for i in range(s, e):
-        ch = text[i]
-        if ch.isspace():
-            if not prev_space:
-                positions.append(i)
-                prev_space = True
-            continue
-        positions.append(i)
-        prev_space = False
+    word_end = -1
+    for w in _WORD_RUN_RE.finditer(text, s, e):
+        if positions:
+            positions.append(word_end)
+        positions.extend(range(w.start(), w.end()))
+        word_end = w.end()
+    if positions and word_end < e:
+        positions.append(word_end)
     if not positions:
         return s, s
     cs = min(cs, len(positions) - 1)

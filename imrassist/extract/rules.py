@@ -21,7 +21,10 @@ from ..models import (
     Extracted,
     ExtractedDate,
     ExtractedInt,
+    ExtractedPriority,
+    ExtractedSex,
     ExtractedStr,
+    ExtractedURStatus,
     LetterInfo,
     Reviewer,
     RunMeta,
@@ -264,7 +267,7 @@ def _worker(letter: Letter) -> Worker:
         sex = None
         if sm:
             word = sm.group("v").lower()
-            sex = Extracted(value="male" if word.startswith("m") else "female", evidence=letter.evidence(sm.start("v"), sm.end("v")))
+            sex = ExtractedSex(value="male" if word.startswith("m") else "female", evidence=letter.evidence(sm.start("v"), sm.end("v")))
         if sex is None:
             sex = _worker_free_text(letter).sex
         return Worker(age=age, sex=sex)
@@ -283,13 +286,13 @@ def _worker_free_text(letter: Letter) -> Worker:
         sex = None
         m = SEX_RE.search(text, rs + a_e, min(rs + a_e + 60, re_))
         if m:
-            sex = Extracted(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
+            sex = ExtractedSex(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
         else:
             for ss, se in _region_sentences(letter, rs, re_):
                 if re.search(r"injured\s+worker|patient|applicant|claimant|employee", text[ss:se], re.IGNORECASE):
                     m = SEX_RE.search(text, ss, se)
                     if m:
-                        sex = Extracted(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
+                        sex = ExtractedSex(value=parse_sex(m.group(0)), evidence=letter.evidence(m.start(), m.end()))
                         break
         if sex is None:
             sex = _sex_from_pronouns(letter, rs, re_)
@@ -310,7 +313,7 @@ def _sex_from_pronouns(letter: Letter, start: int, end: int) -> Extracted[str] |
         m, value = mas[0], "male"
     else:
         return None
-    return Extracted(value=value, evidence=letter.evidence(start + m.start(), start + m.end()))
+    return ExtractedSex(value=value, evidence=letter.evidence(start + m.start(), start + m.end()))
 
 
 _LICENSE_LABEL = re.compile(r"State\(?s?\)?\s+of\s+Licen[sc]ure\s*:\s*", re.IGNORECASE)
@@ -505,7 +508,7 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
                 word = om.group(0).lower()
                 value = ("non-certified" if "cert" in word and "partial" not in word else
                          "partially approved" if "partial" in word else "modified" if "modif" in word else "denied")
-                ur_outcome = Extracted(value=value, evidence=letter.evidence(ss + om.start(), ss + om.end()))
+                ur_outcome = ExtractedURStatus(value=value, evidence=letter.evidence(ss + om.start(), ss + om.end()))
                 rm = re.search(r"\b(?:due\s+to|secondary\s+to|because|as\s+there\s+was|citing|for\s+lack\s+of|noting)\b(?P<v>[^.]+)", sent, re.IGNORECASE)
                 if rm:
                     ur_reason = ExtractedStr(value=" ".join(rm.group(0).split()), evidence=letter.evidence(ss + rm.start(), ss + rm.end()))
@@ -533,7 +536,7 @@ def extract_rules(letter: Letter) -> CaseRecord:
     if pm:
         word = pm.group("v").lower()
         value = "expedited" if word in ("expedited", "urgent") else "standard"
-        priority = Extracted(value=value, evidence=letter.evidence(pm.start("v"), pm.end("v")))
+        priority = ExtractedPriority(value=value, evidence=letter.evidence(pm.start("v"), pm.end("v")))
 
     dates = {k: _labelled_date(letter, k, region) for k in _HEADER_FIELDS}
     for role, value in _classified_header_dates(letter, region).items():
