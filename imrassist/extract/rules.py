@@ -261,8 +261,9 @@ def _worker(letter: Letter) -> Worker:
     text = letter.text
     low = letter.lowered()
     am = search_from_stems(_AGE_LABEL_RE, ("age",), text, low=low)
-    sm = search_from_stems(_SEX_LABEL_RE, ("sex", "gender"), text, low=low)
     if am:
+        # A "Sex:" label counts only beside an "Age:" label (most letters have neither): looked for then.
+        sm = search_from_stems(_SEX_LABEL_RE, ("sex", "gender"), text, low=low)
         age = ExtractedInt(value=int(am.group("v")), evidence=letter.evidence(am.start("v"), am.end("v")))
         sex = None
         if sm:
