@@ -211,6 +211,8 @@ def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | Non
             return norm_words(str(value)) in norm_words(frag), None
         return got == value, got
     if isinstance(value, str):
+        if value == frag:  # (what the rules extractor gives for a text field: the quote as normalised)
+            return True, None
         v, q = norm_words(value), norm_words(frag)
         if not v:
             return True, None
