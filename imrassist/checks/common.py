@@ -869,6 +869,21 @@ def stem(word: str) -> str:
     return s if len(s) >= 4 else word
 
 
+#: The endings :data:`_SUFFIX` cuts, one by one.
+_SUFFIXES = ("ation", "ations", "ator", "ators", "ion", "ions", "or", "ors", "er", "ers", "ing", "ed", "ies", "es", "s")
+
+
+@lru_cache(maxsize=16384)  # (treatment words: a short list that comes back)
+def stem_family(word: str) -> frozenset[str]:
+    """Every word whose :func:`stem` is ``word``'s: ``stem(x) == stem(word)`` exactly when ``x`` is one of
+    these. (A word keeps its stem, or has one ending of :data:`_SUFFIXES` cut off it: it is the stem, or
+    the stem with one of those endings; each candidate is kept only if its own stem is that stem.) So
+    ``stem(w) in stems_of(words)`` is ``not stem_family(w).isdisjoint(words)``: a few set lookups, where
+    the stems of a block's hundreds of words would have to be made first."""
+    s = stem(word)
+    return frozenset(c for c in (s, *(s + x for x in _SUFFIXES)) if stem(c) == s)
+
+
 def stems_of(words: frozenset[str] | set[str]) -> frozenset[str]:
     # (map: an item's block has a hundred words or more, and a generator step per word costs as much as
     # the cached stem itself)

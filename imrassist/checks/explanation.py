@@ -70,6 +70,7 @@ from .common import (
     sentences,
     spanish_age,
     stem,
+    stem_family,
     strip_markdown,
 )
 from .facts import ItemFact, LetterFacts, squash_text
@@ -514,7 +515,7 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
         if not core and overlap == 0 and not weak:
             continue
         ratio = fuzz.token_set_ratio(norm, norm_words(f.name))
-        strong = bool(core) and all(w in f.vocab or stem(w) in f.stems for w in core)  # covered(), stems lazily
+        strong = bool(core) and all(w in f.vocab or _in_family(w, f) for w in core)  # covered()
         scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
@@ -522,9 +523,18 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
 
 def _item_covers(core: frozenset[str], f: ItemFact) -> bool:
     """``covered(core, f.vocab | f.block_words, f.stems)``, without building that union for every phrase
-    and item (an item's block has hundreds of words)."""
+    and item (an item's block has hundreds of words), nor the item's stems (:func:`_in_family`)."""
     vocab, block = f.vocab, f.block_words
-    return all(w in vocab or w in block or stem(w) in f.stems for w in core)  # (stems made only if asked)
+    return all(w in vocab or w in block or _in_family(w, f) for w in core)
+
+
+def _in_family(w: str, f: ItemFact) -> bool:
+    """``stem(w) in f.stems``, asked the other way round: whether one of the few words of ``w``'s family
+    (:func:`~imrassist.checks.common.stem_family`) is a word of the item. The item's stems would be the
+    stems of its block's hundreds of words, made for nearly every item on the first item line of an
+    explanation (a treatment word not among the words of the other items' blocks)."""
+    fam = stem_family(w)
+    return not fam.isdisjoint(f.vocab) or not fam.isdisjoint(f.block_words)
 
 
 def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
