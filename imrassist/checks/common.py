@@ -185,7 +185,34 @@ _NUMERIC_DATE = re.compile(r"\d[/.\-]\d{1,2}[/.\-]\d")
 def _digit_runs(text: str) -> list[tuple[int, int]]:
     """The spans of the runs of digits of ``text``, found once per check run: the dates, the counts and the
     frequencies of a text all start from them (a letter has hundreds). Read-only."""
-    return per_call(("common.digit_runs", text), lambda: [m.span() for m in _DIGIT_RUN.finditer(text)])
+    return per_call(("common.digit_runs", text), lambda: _find_digit_runs(text))
+
+
+#: Every byte to a space, but the digits to "0" (see :func:`_find_digit_runs`).
+_DIGIT_MASK = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+
+
+def _find_digit_runs(text: str) -> list[tuple[int, int]]:
+    """The spans ``_DIGIT_RUN.finditer(text)`` gives. The regex engine tests each character of a letter
+    for a digit (``\\d`` is a Unicode test), which is most of the time it takes; a text of Latin-1
+    characters, whose only digits are 0-9, is instead mapped to digits and spaces by one byte table, and
+    its runs are found with ``bytes.find`` (a run's end is the next space). Other texts may hold digits
+    of other scripts, which ``\\d`` finds: the pattern reads those."""
+    try:
+        mask = text.encode("latin-1").translate(_DIGIT_MASK)
+    except UnicodeEncodeError:
+        return [m.span() for m in _DIGIT_RUN.finditer(text)]
+    out = []
+    find = mask.find
+    s = find(b"0")
+    while s >= 0:
+        e = find(b" ", s)
+        if e < 0:
+            out.append((s, len(mask)))
+            break
+        out.append((s, e))
+        s = find(b"0", e)
+    return out
 
 
 def _digit_starts(text: str) -> list[int]:
