@@ -143,9 +143,24 @@ def strip_markdown(text: str) -> str:
     return "".join(out)
 
 
+_HEADING_LINE = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+.*$")
+
+
 def heading_lines(text: str) -> list[tuple[int, int]]:
-    """Spans of Markdown heading lines (``# ...``)."""
-    return [(m.start(), m.end()) for m in re.finditer(r"(?m)^[ \t]*#{1,6}[ \t]+.*$", text)]
+    """Spans of Markdown heading lines (``# ...``): what ``_HEADING_LINE.finditer(text)`` gives, with the
+    pattern tried only at the start of each line that holds a "#" (a match is one line, from its start;
+    a pattern that starts with ``^`` is otherwise tried at every position of the text)."""
+    out = []
+    i = text.find("#")
+    while i >= 0:
+        m = _HEADING_LINE.match(text, text.rfind("\n", 0, i) + 1)
+        if m:
+            out.append(m.span())
+        nl = text.find("\n", i)
+        if nl < 0:
+            break
+        i = text.find("#", nl + 1)
+    return out
 
 
 # -------------------------------------------------------------------------------------------- language
@@ -389,13 +404,41 @@ def _word_run_re(words: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"(?:{word_alternation(words)})(?![^\W\d_])")
 
 
+#: Every byte to a space, but the letters (``[^\W\d_]``, in Latin-1) to themselves (see _number_tokens).
+_LETTER_MASK = bytes(b if _LETTER.match(chr(b)) else 0x20 for b in range(256))
+
+
+@lru_cache(maxsize=8)
+def _masked_word_re(words: frozenset[str]) -> re.Pattern[bytes] | None:
+    """:func:`_word_run_re` for a text whose bytes are masked by :data:`_LETTER_MASK` and padded with a
+    space: a space, one of ``words``, a space (not consumed). None if a word is not Latin-1."""
+    try:
+        return re.compile(b" (?:" + word_alternation(words).encode("latin-1") + b")(?= )")
+    except UnicodeEncodeError:
+        return None
+
+
 def _number_tokens(text: str, words: frozenset[str]) -> tuple[list[int], list[tuple[int, str]]]:
     """The starts of the digit runs of ``text``, and of its runs of letters that are one of ``words``
-    (lower case), with the word. (The caller has made sure that lower-casing keeps every offset.)"""
+    (lower case), with the word. (The caller has made sure that lower-casing keeps every offset.)
+
+    In a Latin-1 text, every character but the letters is first masked to a space (one byte table): a
+    word that is a whole run of letters is then a space, the word and a space, a pattern that starts with
+    one character, which the regex engine looks for in C. (The trie of :func:`_word_run_re` starts with
+    any of a dozen common letters: it is tried at nearly every other character of a letter.)"""
     digits = _digit_starts(text)
     found = []
     if words:
         low = text.lower()
+        rx = _masked_word_re(words)
+        if rx is not None:
+            try:
+                masked = b" " + low.encode("latin-1").translate(_LETTER_MASK) + b" "
+            except UnicodeEncodeError:
+                rx = None
+        if rx is not None:
+            # (the padding space stands before the text: a match's start is its word's offset in the text)
+            return digits, [(m.start(), m.group()[1:].decode("latin-1")) for m in rx.finditer(masked)]
         for m in _word_run_re(words).finditer(low):
             # The pattern also finds a word at the end of a longer one ("ten" of "often"): keep whole runs.
             # (Such a match ends where its run ends, so it never hides the start of the next run.)
@@ -553,23 +596,39 @@ _RANGE_LINK = {"en": r"(?:-|–|to|or)", "es": r"(?:-|–|a|o)"}
 
 
 @lru_cache(maxsize=2)
-def _freq_res(lang: str) -> tuple[re.Pattern[str], ...]:
+def _freq_res(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The frequency phrase pattern and the "2X4" pattern of a language."""
+    head, tail = _freq_parts(lang)
+    phrase = re.compile(head + tail, re.IGNORECASE)
+    nxm = re.compile(r"(?<![\w./-])(?P<fa>[1-7])\s*[x×]\s*(?P<da>\d{1,2})(?![\w.%/-]|\s*(?:mg|mcg|ml|cm|mm)\b)", re.IGNORECASE)
+    return phrase, nxm
+
+
+@lru_cache(maxsize=2)
+def _freq_tail(lang: str) -> re.Pattern[str]:
+    """The frequency phrase from its period word on ("week for 6 weeks"; see :func:`frequencies`)."""
+    return re.compile(_freq_parts(lang)[1], re.IGNORECASE)
+
+
+def _freq_parts(lang: str) -> tuple[str, str]:
+    """The frequency phrase pattern of a language as two parts: up to its period word, and from there."""
     n = NUMBER_TOKEN if lang == "en" else NUMBER_TOKEN_ES
     link = _RANGE_LINK[lang]
     num = rf"(?P<fa>{n})(?:\s*{link}\s*(?P<fb>{n}))?"
     dur = rf"(?P<da>{n})(?:\s*{link}\s*(?P<db>{n}))?"
     if lang == "en":
-        phrase = re.compile(
-            rf"(?<![\w.]){num}\s*(?:x|times?|visits?|sessions?|treatments?)?\s*(?:/|an?|per|each|every)?\s*"
-            rf"(?P<period>week|wk|month)(?:ly)?\s*,?\s*(?:for|x|×|over|during|times)\s*(?:a\s+(?:total|period)\s+of\s+|the\s+next\s+)?"
-            rf"{dur}\s*(?P<unit>weeks?|wks?|months?)\b", re.IGNORECASE)
+        head = rf"(?<![\w.]){num}\s*(?:x|times?|visits?|sessions?|treatments?)?\s*(?:/|an?|per|each|every)?\s*"
+        tail = (rf"(?P<period>week|wk|month)(?:ly)?\s*,?\s*(?:for|x|×|over|during|times)\s*(?:a\s+(?:total|period)\s+of\s+|the\s+next\s+)?"
+                rf"{dur}\s*(?P<unit>weeks?|wks?|months?)\b")
     else:
-        phrase = re.compile(
-            rf"(?<![\w.]){num}\s*(?:veces|vez|sesiones|visitas|tratamientos)?\s*(?:a\s+la|al|por|cada|por\s+la)?\s*"
-            rf"(?P<period>semana(?:l(?:es)?)?|mes|mensual(?:es)?)\s*,?\s*(?:durante|por|x|×|en)\s*(?:un\s+total\s+de\s+|las\s+pr[oó]ximas\s+)?"
-            rf"{dur}\s*(?P<unit>semanas?|meses|mes)\b", re.IGNORECASE)
-    nxm = re.compile(r"(?<![\w./-])(?P<fa>[1-7])\s*[x×]\s*(?P<da>\d{1,2})(?![\w.%/-]|\s*(?:mg|mcg|ml|cm|mm)\b)", re.IGNORECASE)
-    return phrase, nxm
+        head = rf"(?<![\w.]){num}\s*(?:veces|vez|sesiones|visitas|tratamientos)?\s*(?:a\s+la|al|por|cada|por\s+la)?\s*"
+        tail = (rf"(?P<period>semana(?:l(?:es)?)?|mes|mensual(?:es)?)\s*,?\s*(?:durante|por|x|×|en)\s*(?:un\s+total\s+de\s+|las\s+pr[oó]ximas\s+)?"
+                rf"{dur}\s*(?P<unit>semanas?|meses|mes)\b")
+    return head, tail
+
+
+#: The words a period of :func:`_freq_res` starts with (lower case).
+_PERIOD_STEMS = {"en": ("week", "wk", "month"), "es": ("semana", "mes", "mensual")}
 
 
 @lru_cache(maxsize=2)
@@ -606,10 +665,6 @@ class StemScan:
         return matches_at(self.rx, self.text, self.starts[bisect_left(self.starts, start):], end)
 
 
-#: What every match of the "2X4" pattern of :func:`_freq_res` holds.
-_NXM_HINT = re.compile(r"[1-7]\s*[x×]\s*\d", re.IGNORECASE)
-
-
 def frequencies(text: str, lang: str = "en") -> list[Frequency]:
     """Every frequency x duration phrase of ``text`` (digits or words; "2X4" is 2 a week for 4 weeks)."""
     lang = "es" if lang == "es" else "en"
@@ -622,7 +677,17 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         firsts = _freq_firsts(lang)
         if lang == "en" and not any(w in low for w in ("dozen", "single", "hundred")):
             firsts = firsts - {"a"}
-        starts = _token_starts(text, firsts)
+        if text.isascii():
+            # A phrase goes on from its period as ``tail`` does ("week for 6 weeks"): it starts before a period
+            # word where ``tail`` matches. A letter names weeks and months often, a frequency rarely: the long
+            # pattern is not tried at each of its numbers (``tail`` is, at each period word). (In ASCII text
+            # only: elsewhere a case-insensitive "s" is also "ſ", which lower-casing leaves as it is.)
+            tail = _freq_tail(lang)
+            last = max((p for p in stem_positions(_PERIOD_STEMS[lang], low) if tail.match(text, p)), default=-1)
+            starts = _token_starts(text, firsts) if last >= 0 else []
+            starts = starts[:bisect_left(starts, last)]
+        else:
+            starts = _token_starts(text, firsts)
     else:
         starts = []
     for m in matches_at(phrase, text, starts):
@@ -633,8 +698,11 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         period = "month" if fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
         unit = "month" if fold(m.group("unit")).startswith(("mo", "mes")) else "week"
         out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
-    # ("x" is in most texts: "2X4" itself, a digit and an x, is looked for before every number is tried.)
-    for m in matches_at(nxm, text, _digit_starts(text) if _NXM_HINT.search(text) else []):
+    # "2X4" starts with a run of one digit, 1-7 (not after a word character, and before "x"): it is tried
+    # there only, among the text's digit runs (found once per check run; a scan of the text for a digit
+    # and an x would take longer than that).
+    single = [s for s, e in _digit_runs(text) if e - s == 1 and text[s] in "1234567"]
+    for m in matches_at(nxm, text, single):
         if any(f.start <= m.start() < f.end for f in out):
             continue
         da = int(m.group("da"))

@@ -45,12 +45,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..parse import SEX_RE, find_age, norm_words, parse_sex, search_from_stems
+from ..parse import SEX_RE, find_age, matches_at, norm_words, parse_sex, search_from_stems
 from .common import (
     _STOP,
     Count,
     StemScan,
     _count_matches,
+    _digit_runs,
     body_regions,
     body_sides,
     _noun_key,
@@ -682,6 +683,18 @@ def _sex_words(text: str, low: str) -> list[tuple[int, int]]:
 
 _CASE_NO = re.compile(r"[A-Z]{1,4}\d{2}-\d{4,8}\b")
 _CASE_HINT = re.compile(r"\d{2}-\d{4}")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _case_numbers(text: str) -> list[re.Match[str]]:
+    """``_CASE_NO.finditer(text)``, tried only up to four characters before a run of digits that follows
+    a capital letter (where the digits of a case number start): a pattern that starts with a capital is
+    otherwise tried at every capital of the text. (The runs are the text's, found once per check run.)"""
+    starts: list[int] = []
+    for d, _ in _digit_runs(text):
+        if d and text[d - 1] in _UPPER:
+            starts.extend(range(max(0, d - 4, starts[-1] + 1 if starts else 0), d))
+    return matches_at(_CASE_NO, text, starts)
 _WORD_CHAR = re.compile(r"\w")
 
 
@@ -1013,7 +1026,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                 sn.heading = False
     dates = dates_in(text, dmy=lang == "es")
     pages = page_refs(text)
-    case_spans = ([(m.start(), m.end()) for m in _CASE_NO.finditer(text) if not (m.start() and _WORD_CHAR.match(text, m.start() - 1))]
+    case_spans = ([(m.start(), m.end()) for m in _case_numbers(text) if not (m.start() and _WORD_CHAR.match(text, m.start() - 1))]
                   if _CASE_HINT.search(text) else [])
     low = text.lower()
     ages = _ages(text, sents, lang)
