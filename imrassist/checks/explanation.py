@@ -38,14 +38,14 @@ Severity (DESIGN.md: error = contradicts the letter, warning = not supported / c
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from ..parse import SEX_RE, find_age, matches_at, norm_words, parse_sex, search_from_stems
+from ..parse import SEX_RE, find_age, matches_at, norm_words, parse_sex, search_from_stems, stem_positions
 from .common import (
     _STOP,
     Count,
@@ -316,7 +316,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:()]|\bbut\b|\bpero\b|\band\s+so\b|\bso\b|\bthen
 # --------------------------------------------------------------------------------------------- reading
 
 
-@dataclass
+@dataclass(slots=True)  # (a reading makes one per sentence)
 class Sentence:
     start: int
     end: int
@@ -698,8 +698,6 @@ def _case_numbers(text: str) -> list[re.Match[str]]:
 _WORD_CHAR = re.compile(r"\w")
 
 
-#: The words every match of _AGE_HINT starts with (see common.StemScan).
-_AGE_HINT_STEMS = ("old", "of", "yo", "y/o", "age", "anos", "años")
 
 
 def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, int]]:
@@ -708,18 +706,25 @@ def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, i
     low = text.lower()
     if len(low) != len(text):
         low = text
-    hint_spans: list[tuple[int, int]] | None = None
+    marks: list[int] | None = None
     if text.isascii():
-        # The hint is looked for once in the whole text, from its words ("you" holds "yo": most sentences pass
-        # the substring test below). A sentence's own search finds a hint only where one of the whole text
-        # overlaps it (a sentence ends before a blank, a quote or a bracket: its end is a word boundary in
-        # both), so only those sentences are searched.
-        hint_spans = [m.span() for m in StemScan(_AGE_HINT, _AGE_HINT_STEMS, text).finditer()]
-        hint_ends = [b for _, b in hint_spans]
+        # A hint that a sentence's own search finds holds, inside the sentence, "old", "age", "y/o", "anos", or
+        # "yo" at a word's end (a sentence ends before a blank, a quote or a bracket: "yo" at its end is followed
+        # by one of those in the text too). These are looked for once in the whole text, and only the sentences
+        # that hold one are searched ("you" holds "yo": most sentences pass the substring test below, and
+        # the hint pattern tried at every "of" and "you" of the text took longer than the rest of the reading
+        # of ages).
+        marks = stem_positions(("old", "age", "y/o", "anos"), low)
+        i = low.find("yo")
+        while i >= 0:
+            if not _WORD_CHAR.match(text, i + 2):
+                marks.append(i)
+            i = low.find("yo", i + 2)
+        marks.sort()
     for sn in sents:
-        if hint_spans is not None:
-            k = bisect_right(hint_ends, sn.start)  # the first hint that ends after the sentence starts
-            if k == len(hint_spans) or hint_spans[k][0] >= sn.end:
+        if marks is not None:
+            k = bisect_left(marks, sn.start)  # the first mark at or after the sentence's start
+            if k == len(marks) or marks[k] >= sn.end:
                 continue
         sl = low[sn.start:sn.end]
         if ("old" in sl or "age" in sl or "yo" in sl or "y/o" in sl or "años" in sl or "anos" in sl) \
@@ -775,6 +780,21 @@ def _clause_items(text: str, sn: Sentence, outs: list[Outcome], named: set[int],
                 if here:
                     out[id(o)] = sorted(here)
                 break
+    return out
+
+
+def _sentences_holding(text: str, low: str, sents: list[Sentence], stems: tuple[str, ...]) -> set[int] | None:
+    """The sentences whose lower-cased text holds one of ``stems`` (ASCII), found by one look for each stem
+    in the whole lower-cased text ``low``, not sentence by sentence; None when lower-casing changed the
+    text's length (then its offsets are not the text's: ask each sentence)."""
+    if len(low) != len(text):
+        return None
+    starts = [sn.start for sn in sents]
+    out: set[int] = set()
+    for i in stem_positions(stems, low):
+        k = bisect_right(starts, i) - 1  # the only sentence that can hold i
+        if k >= 0 and i < sents[k].end and any(low.startswith(st, i) and i + len(st) <= sents[k].end for st in stems):
+            out.add(k)
     return out
 
 
@@ -1063,6 +1083,8 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
     outcomes: list[Outcome] = []
     per_sent: dict[int, list[Outcome]] = {}
     heading_best: dict[int, list[int]] = {}
+    # (_request_phrases's first test, a request word in the sentence, made once for the whole text)
+    asking = _sentences_holding(text, low, sents, _REQUEST_STEMS[lang])
     for si, sn in enumerate(sents):
         stext = text[sn.start:sn.end]
         if sn.heading:
@@ -1090,7 +1112,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                 # spoken of before, nor the closest spelling). "So the expert said yes: ..." is a sentence
                 # with a colon, not an item line.
                 heading_best[si] = [f.index for f in items] if len({f.decision for f in items}) == 1 else []
-        requested = _request_phrases(stext, sn.start, si, lang)
+        requested = _request_phrases(stext, sn.start, si, lang) if asking is None or si in asking else []
         treatments += requested
         if lang == "en" and found and line is None and not _UR_SENT_RE[lang].search(stext):
             treatments += [t for t in _decided_phrases(text, sn, si, found)
@@ -1273,7 +1295,12 @@ def _request_quantity(r: Reading, c: Count, facts: LetterFacts) -> tuple[set[flo
 def _frequency_totals(r: Reading) -> list[Count]:
     """"3 times a week for 6 weeks" in a request sentence, as the visit total it asks for (18 visits)."""
     out = []
-    for sn in r.sents:
+    # In ASCII text, a request phrase holds a request word in lower case (elsewhere a case-insensitive "s" is
+    # also "ſ"): only the sentences that hold one are searched.
+    asking = _sentences_holding(r.text, r.text.lower(), r.sents, _REQUEST_STEMS[r.lang]) if r.text.isascii() else None
+    for si, sn in enumerate(r.sents):
+        if asking is not None and si not in asking:
+            continue
         stext = r.text[sn.start:sn.end]
         rq = _REQUEST_RE[r.lang].search(stext)
         if not rq:
