@@ -83,6 +83,7 @@ _MD_MARKS = re.compile(r"(?m)^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,2}[
 
 
 _MD_LINE = re.compile(r"[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+|\d{1,2}[.)][ \t]+)")
+_MD_LINE_HINT = re.compile(r"\n(?=[ \t]*[#>*+\-\d])")
 _MD_INLINE = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`+")
 _MD_CHARS = re.compile(r"[*_`]")
 
@@ -91,15 +92,11 @@ def _md_spans(text: str) -> list[tuple[int, int]]:
     """The spans :data:`_MD_MARKS` finds, found faster: its line-start part tried at line starts only, its
     inline part only where one of its characters stands (same matches, same order)."""
     spans: list[tuple[int, int]] = []
-    ls = 0
-    while ls <= len(text):
+    # (a line's mark starts with one of "#>-*+" or a digit, after blanks: only such lines are tried)
+    for ls in [0] + [m.start() + 1 for m in _MD_LINE_HINT.finditer(text)]:
         m = _MD_LINE.match(text, ls)
         if m and m.end() > m.start():
             spans.append((m.start(), m.end()))
-        nl = text.find("\n", ls)
-        if nl < 0:
-            break
-        ls = nl + 1
     if "*" in text or "_" in text or "`" in text:
         taken = {s: e for s, e in spans}
         pos = 0

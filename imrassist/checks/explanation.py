@@ -511,7 +511,7 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
     for f in items:
         if core and not _item_covers(core, f):
             continue
-        overlap = len(dist & (f.keys | f.vocab))
+        overlap = sum(1 for w in dist if w in f.keys or w in f.vocab)  # len(dist & (keys | vocab)), no union made
         weak = bool(f.weak_keys & ws)
         if not core and overlap == 0 and not weak:
             continue
@@ -752,7 +752,7 @@ def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> 
     if c.noun not in ("day", "week", "month", "year"):
         return None
     prep = bool(_DEADLINE_PREP.search(text[max(0, c.start - 30):c.start]))
-    working = bool(re.search(r"working|business|h[aá]biles", text[c.start:c.end + 12], re.I))
+    working = bool(_WORKING_RE.search(text[c.start:c.end + 12]))
     if _APPEAL_RE[lang].search(stext) or _MAIL_RE.search(stext):
         return "appeal"
     if _IMPL_RE.search(stext) and (prep or working):
@@ -764,6 +764,7 @@ def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> 
     return None
 
 
+_WORKING_RE = re.compile(r"working|business|h[aá]biles", re.I)
 _BUT_NOT = {"en": re.compile(r",?\s+but\s+(not)\b", re.I), "es": re.compile(r",?\s+pero\s+(no)\b", re.I)}
 _CLAUSE_SPLIT = re.compile(r",?\s+(?:but|while|whereas|although|pero|mientras\s+que|aunque)\s+|;\s*|\.\s+", re.I)
 
@@ -872,12 +873,15 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
     """Set which items each outcome is about: the item of an "X: outcome" line, the items listed under a
     "These are approved:" line, the items its clause or sentence names, all items for "both"/"all", else
     the items last spoken of."""
-    line_of: list[int] = []  # where each sentence's line starts
-    for sn in sents:
-        line_of.append(raw.rfind("\n", 0, sn.start) + 1)
+    starts: dict[int, int] = {}
+
+    def line_of(j: int) -> int:  # where sentence j's line starts (asked of the sentences after a "...:" line)
+        if j not in starts:
+            starts[j] = raw.rfind("\n", 0, sents[j].start) + 1
+        return starts[j]
 
     def bullet(j: int) -> bool:  # whether sentence j's line is a list item
-        return bool(_BULLET_RE.match(raw, line_of[j]))
+        return bool(_BULLET_RE.match(raw, line_of(j)))
 
     context: list[int] = []
     consumed: set[int] = set()
@@ -889,13 +893,15 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
             # A heading opens a section: about the item(s) it names, else about none in particular.
             context = sorted(mentions.get(si, ()))
             continue
-        stext = text[sn.start:sn.end]
         outs = per_sent.get(si, [])
+        if not outs and (si in consumed or not need_about and not mentions.get(si) and si not in heading_best):
+            continue  # a listed item taken by its "...:" line, or nothing to assign (and the context stays)
+        stext = text[sn.start:sn.end]
         if outs and stext.rstrip(" *_").endswith(":"):
             group: list[int] = []
             j = si + 1
-            while j < len(sents) and (bullet(j) or line_of[j] == line_of[j - 1] and j - 1 in consumed):
-                if line_of[j] != line_of[j - 1] or j == si + 1:
+            while j < len(sents) and (bullet(j) or line_of(j) == line_of(j - 1) and j - 1 in consumed):
+                if line_of(j) != line_of(j - 1) or j == si + 1:
                     best = _best_items(text[sents[j].start:sents[j].end], items)[:1] or sorted(mentions.get(j, ()))
                     group += [i for i in best if i not in group]
                 consumed.add(j)
@@ -906,10 +912,6 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
                 context = group
                 about[si] = group
                 continue
-        if si in consumed and not outs:
-            continue
-        if not outs and not mentions.get(si) and si not in heading_best and not need_about:
-            continue  # nothing to assign, and the context stays
         glossed = _glossed(stext, hits.get(si, {}), context, items) if si not in heading_best else {}
         if glossed:
             mentions[si] = {glossed.get(i, i) for i in mentions[si]}
@@ -1553,7 +1555,7 @@ def check_deadlines(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
         c = d.count
         es = (c.start, c.end)
         days = c.values[-1] if c.noun == "day" else None
-        working = bool(re.search(r"working|business|h[aá]biles", r.text[c.start:c.end + 12], re.I))
+        working = bool(_WORKING_RE.search(r.text[c.start:c.end + 12]))
         if d.context == "appeal":
             if days == APPEAL_DAYS and not working:
                 continue
