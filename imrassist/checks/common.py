@@ -873,14 +873,19 @@ def words(text: str) -> list[str]:
 def word_set(text: str) -> frozenset[str]:
     """:func:`words` of ``text`` with the parts of compounds and the singular of plurals (cached: the
     same sentences come back, e.g. an explanation's boilerplate)."""
-    out: set[str] = set()
-    for w in words(text):
-        out.add(w)
-        if "-" in w or "/" in w:
-            out.update(p for p in re.split(r"[-/]", w) if p)
-        if len(w) > 3 and w.endswith("s"):
-            out.add(singular(w))
+    # (Each distinct word once: an item block of hundreds of words, which no other letter has, is read
+    # once per letter, and most of its words come back several times.)
+    toks = set(words(text))
+    out = set(toks)
+    out.update([_singular(w) for w in toks if w[-1] == "s" and len(w) > 3])
+    for w in [w for w in toks if "-" in w or "/" in w]:
+        out.update([p for p in _COMPOUND_SPLIT.split(w) if p])
     return frozenset(out)
+
+
+_COMPOUND_SPLIT = re.compile(r"[-/]")
+#: :func:`imrassist.parse.singular`, cached: the words of letters recur from letter to letter.
+_singular = lru_cache(maxsize=16384)(singular)
 
 
 @lru_cache(maxsize=1)
