@@ -916,6 +916,17 @@ def _glossary_keys() -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
 
 
 @lru_cache(maxsize=1)
+def _glossary_index() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """:func:`_glossary_keys` by the first word of each key: a name looks up the keys its own words start
+    (a few) instead of testing every key of the glossary."""
+    index: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for keys, adds in _glossary_keys():
+        for key in keys:
+            index.setdefault(key.split()[0], []).append((key, adds))
+    return index
+
+
+@lru_cache(maxsize=1)
 def core_words() -> frozenset[str]:
     """Words that name a specific treatment (glossary treatment terms plus a built-in list)."""
     core = set(_EXTRA_CORE)
@@ -945,10 +956,13 @@ def treatment_vocab(name: str) -> frozenset[str]:
     """Every word that may name the treatment ``name``: its words, the glossary terms it contains (their
     spellings and plain-language glosses in both languages) and the classes its words belong to."""
     vocab = set(mapped_words(name))
-    low = " " + " ".join(words(name)) + " "
-    for keys, adds in _glossary_keys():
-        if any(k in low for k in keys):
-            vocab |= adds
+    toks = words(name)
+    low = " " + " ".join(toks) + " "
+    index = _glossary_index()
+    for w in set(toks):  # (a key " w1 w2 " stands in low only if w1 is one of the name's words)
+        for key, adds in index.get(w, ()):
+            if key in low:
+                vocab |= adds
     for cls, members in _CLASSES.items():
         if vocab & members:
             vocab.add(cls)
