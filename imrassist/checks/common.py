@@ -1018,6 +1018,9 @@ def distinctive(text: str) -> frozenset[str]:
 # parsers with small caches keyed by the text they read.
 
 
+_PAGE_LINE = re.compile(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", re.I)
+
+
 @lru_cache(maxsize=8192)
 def fragment(quote: str) -> str:
     """:func:`imrassist.letter.normalize_fragment` of a quote. An ASCII quote without page breaks, footer
@@ -1025,7 +1028,7 @@ def fragment(quote: str) -> str:
     to it (wrapped lines are joined with a space, paragraphs too)."""
     if quote.isascii() and "\f" not in quote:
         if "\n" not in quote:
-            if not re.fullmatch(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", quote, re.I):
+            if not _PAGE_LINE.fullmatch(quote):
                 return " ".join(quote.split())
         else:
             from ..letter import _FOOTER_RE
