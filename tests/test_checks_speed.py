@@ -525,3 +525,29 @@ def test_stem_family_is_the_words_of_the_same_stem(parts):
         xs.update(s + x for x in _SUFFIXES)
         xs.update(s + x + y for x in _SUFFIXES for y in ("", "s", "es"))
     _check_families(sorted(ws), frozenset(xs))
+
+
+def _plain_treatment_vocab(name: str) -> frozenset[str]:
+    vocab = set(common.mapped_words(name))
+    low = " " + " ".join(common.words(name)) + " "
+    for keys, adds in common._glossary_keys():
+        if any(k in low for k in keys):
+            vocab |= adds
+    for cls, members in common._CLASSES.items():
+        if vocab & members:
+            vocab.add(cls)
+    return frozenset(vocab)
+
+
+def test_treatment_vocab_index_equals_every_key_tested():
+    # treatment_vocab looks up only the glossary keys a name's own words start; the plain version tests
+    # every key: the same vocabulary for every glossary spelling, and for names made of corpus phrases
+    names = [m for _, matches, _, _ in common._glossary_terms() for m in matches]
+    names += [t for t, _, _, _ in common._glossary_terms()]
+    names += ["Retrospective TENS unit rental x 30 days", "Lidoderm 5% patch #30", "H-wave home device",
+              "physical therapy 2x6 lumbar", "MRI of the right knee without contrast", "acupuncture, 6 sessions"]
+    for text in _texts()[:6]:
+        names += [ln.strip() for ln in text.splitlines() if 3 < len(ln.strip()) < 80][:60]
+    assert len(names) > 200
+    for n in names:
+        assert common.treatment_vocab.__wrapped__(n) == _plain_treatment_vocab(n), n
