@@ -189,6 +189,11 @@ def squash_text(text: str) -> str:
 # ----------------------------------------------------------------------------------------------- build
 
 
+_DIGIT = re.compile(r"\d")
+_DISPENSED = re.compile(r"#\s?(\d{1,4})\b")
+_RETRO = re.compile(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", re.I)
+
+
 def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> list[DateFact]:
     """Dates of the letter with their roles (``sents``: the letter's sentences, if already split)."""
     text = letter.text
@@ -217,7 +222,7 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
         k = bisect_right(label_ends, d.start) - 1
         if k >= 0:
             m = labels[k]
-            if d.start - m.end() <= 40 and not re.search(r"\d", text[m.end():d.start]):
+            if d.start - m.end() <= 40 and not _DIGIT.search(text, m.end(), d.start):
                 lab = m
         if lab is not None:
             roles.add(lab.lastgroup or "")
@@ -334,7 +339,7 @@ def _counts(letter: Letter, reference: CaseRecord, dates: list[DateFact],
         for v in fq.totals:
             add("visit", v, sp)
     _add_record_counts(reference, counts)
-    for m in re.finditer(r"#\s?(\d{1,4})\b", text):  # a dispensed count: "#60" pills, tablets, patches
+    for m in _DISPENSED.finditer(text):  # a dispensed count: "#60" pills, tablets, patches
         for noun in ("tablet", "capsule", "patch"):
             add(noun, float(m.group(1)), letter.to_original(m.start(), m.end()))
     return counts
@@ -410,7 +415,7 @@ def _amounts(text: str, into: dict[str, set[float]], ur: dict[str, set[float]] |
         if any(fq.start <= c.start < fq.end for fq in freqs):
             continue
         dest(c.start).setdefault(c.noun, set()).update(float(v) for v in c.values)
-    for m in re.finditer(r"#\s?(\d{1,4})\b", text):
+    for m in _DISPENSED.finditer(text):
         d = dest(m.start())
         for noun in ("tablet", "capsule", "patch"):
             d.setdefault(noun, set()).add(float(m.group(1)))
@@ -538,7 +543,7 @@ def _items(letter: Letter, reference: CaseRecord, sents: list[tuple[int, int]] |
                 vocab=treatment_vocab(name),
                 keys=_item_keys(name),
                 block_words=word_set(block_text),
-                retrospective=bool(re.search(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", name, re.I)),
+                retrospective=bool(_RETRO.search(name)),
                 requested=requested,
                 ur_approved=ur,
                 modified=modified,

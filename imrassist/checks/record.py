@@ -131,9 +131,12 @@ def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     return out
 
 
+_LAST_INDEX = re.compile(r"\[\d+\]$")
+
+
 def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """(agrees, value read from the quote) for the field at ``path``, or None when not checkable."""
-    leaf = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1]
+    leaf = _LAST_INDEX.sub("", path).rsplit(".", 1)[-1]
     if isinstance(value, bool):
         if leaf == "medically_necessary":
             con = conclusion(frag)
