@@ -275,21 +275,25 @@ def _keep_hyphen(left: str, right: str, vocab: set[str], compounds: set[str]) ->
 
 
 class _Builder:
+    """The normalised text in parts, and (``track``) the original offset of each of its characters."""
+
     __slots__ = ("parts", "omap", "length")
 
-    def __init__(self) -> None:
+    def __init__(self, track: bool = True) -> None:
         self.parts: list[str] = []
-        self.omap = array("l")
+        self.omap = array("l") if track else None
         self.length = 0
 
     def copy(self, s: str, orig_start: int) -> None:
         self.parts.append(s)
-        self.omap.extend(range(orig_start, orig_start + len(s)))
+        if self.omap is not None:
+            self.omap.extend(range(orig_start, orig_start + len(s)))
         self.length += len(s)
 
     def synth(self, ch: str, orig_pos: int) -> None:
         self.parts.append(ch)
-        self.omap.append(orig_pos)
+        if self.omap is not None:
+            self.omap.append(orig_pos)
         self.length += 1
 
     def last_char(self) -> str:
@@ -304,6 +308,14 @@ _CHUNK_RE = re.compile(rf"[^{_WS}]+(?: [^{_WS}]+)*")
 
 def normalize(original: str) -> tuple[str, array]:
     """Return the normalised text and, per normalised character, its offset in ``original``."""
+    text, omap = _normalize(original, track=True)
+    assert omap is not None
+    return text, omap
+
+
+def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
+    """:func:`normalize`; the offset map only with ``track`` (a quote normalised to be re-read needs none,
+    and copying an offset per character is an eighth of the work)."""
     lines = _split_lines(original)
     _drop_running_headers(lines)
     policy = _blank_is_break(lines)
@@ -352,7 +364,7 @@ def normalize(original: str) -> tuple[str, array]:
             flush()
     flush()
 
-    b = _Builder()
+    b = _Builder(track)
     for p_index, para in enumerate(paragraphs):
         if p_index:
             prev_end = para[0].start - 1 if para[0].start > 0 else 0
@@ -373,7 +385,8 @@ def normalize(original: str) -> tuple[str, array]:
                     # Drop the hyphen we already copied: rewind one character.
                     last = b.parts[-1]
                     b.parts[-1] = last[:-1]
-                    b.omap.pop()
+                    if b.omap is not None:
+                        b.omap.pop()
                     b.length -= 1
                 elif prev_text.endswith("-") and re.search(r"[A-Za-z0-9]-$", prev_text):
                     pass  # a real hyphenated compound split at the line end: join without a space
@@ -389,7 +402,7 @@ def normalize(original: str) -> tuple[str, array]:
 
 def normalize_fragment(fragment: str) -> str:
     """Normalise a quote the same way as a whole letter (used to re-parse evidence)."""
-    return normalize(fragment)[0].replace("\n", " ").strip()
+    return _normalize(fragment, track=False)[0].replace("\n", " ").strip()
 
 
 # ---------------------------------------------------------------------------------------------- layout

@@ -252,6 +252,7 @@ _DATE_RES = [
 
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")  # in every match of the named and ISO patterns
 _NUMERIC_RE = re.compile(r"\d[/\-.]\d")  # in every match of "mdy_num"
+_MONTH_STEMS = tuple(sorted({m[:3] for m in MONTHS}))  # every month name is 3+ letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,17 +278,22 @@ def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
     Numeric dates are month-first (US letters) unless ``dmy`` is set (Spanish explanations write
     ``27/12/2013``); an impossible month-first reading falls back to day-first.
     """
-    # Every named or ISO date has a year 19xx/20xx and every numeric one a digit, separator, digit: a
-    # text without them (a third of the windows and sentences looked at; many have no digit at all) is
-    # not scanned by the patterns that need them.
+    # A pattern is run only on text that holds what each of its matches holds: a year 19xx/20xx (named
+    # and ISO dates), a month name's first three letters (named dates; ASCII text only, elsewhere
+    # case-insensitive matching is more than lower-casing), a "-" (ISO), a digit, separator, digit
+    # (numeric dates). A third of the windows and sentences looked at have neither a year nor a numeric
+    # date, and most that do are numeric dates, without a month name.
     has_year = _YEAR_RE.search(text) is not None
     has_numeric = _NUMERIC_RE.search(text) is not None
     if not (has_year or has_numeric):
         return ()
+    low = text.lower() if has_year and text.isascii() else None
+    has_month = has_year and (low is None or any(st in low for st in _MONTH_STEMS))
+    possible = {"mdy_name": has_month, "dmy_name": has_month, "iso": has_year and "-" in text, "mdy_num": has_numeric}
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
     for style, rx in _DATE_RES:
-        if not (has_numeric if style == "mdy_num" else has_year):
+        if not possible[style]:
             continue
         for m in rx.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
