@@ -457,7 +457,11 @@ _PLURALS = {"x-rays": "x-ray", "xrays": "xray", "patches": "patch", "boxes": "bo
             "studies": "study", "grams": "gram", "mls": "ml", "ozs": "oz", "days": "day"}
 
 
+@lru_cache(maxsize=4096)
 def singular(word: str) -> str:
+    """The singular of ``word``, lower case ("Studies" -> "study"). Cached: it is asked for every plural
+    word of the sentences the checks compare (a few hundred per letter), and a letter's words are mostly
+    the same few thousand as every other letter's."""
     w = word.lower()
     if w in _PLURALS:
         return _PLURALS[w]

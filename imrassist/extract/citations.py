@@ -208,19 +208,22 @@ def split_topics(text: str) -> list[str]:
     if not text:
         return []
     pieces: list[str] = []
-    depth = 0
-    buf = ""
-    for ch in text:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        if ch == "," and depth == 0:
-            pieces.append(buf)
-            buf = ""
-        else:
-            buf += ch
-    pieces.append(buf)
+    if any(b in text for b in "()[]"):  # commas inside brackets do not split: walk the text
+        depth = 0
+        buf = ""
+        for ch in text:
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                depth = max(0, depth - 1)
+            if ch == "," and depth == 0:
+                pieces.append(buf)
+                buf = ""
+            else:
+                buf += ch
+        pieces.append(buf)
+    else:  # (most titles: every comma splits, no character-by-character walk)
+        pieces = text.split(",")
     pieces = [p.strip() for p in pieces if p.strip()]
     titles = knowledge.mtus_titles()
     heads = _title_heads()
