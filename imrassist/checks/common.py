@@ -877,15 +877,13 @@ def word_set(text: str) -> frozenset[str]:
     # once per letter, and most of its words come back several times.)
     toks = set(words(text))
     out = set(toks)
-    out.update([_singular(w) for w in toks if w[-1] == "s" and len(w) > 3])
+    out.update([singular(w) for w in toks if w[-1] == "s" and len(w) > 3])
     for w in [w for w in toks if "-" in w or "/" in w]:
         out.update([p for p in _COMPOUND_SPLIT.split(w) if p])
     return frozenset(out)
 
 
 _COMPOUND_SPLIT = re.compile(r"[-/]")
-#: :func:`imrassist.parse.singular`, cached: the words of letters recur from letter to letter.
-_singular = lru_cache(maxsize=16384)(singular)
 
 
 @lru_cache(maxsize=1)
