@@ -683,6 +683,22 @@ def _doc_ok(doc: str, line: str, cands: list[Citation]) -> bool:
     return fuzz.partial_ratio(d, _nw(line)) >= 85
 
 
+class _QuoteCitations:
+    """The citations a record citation's own quote reads (:func:`guideline_citations`), parsed on first call."""
+
+    __slots__ = ("_cite", "_got")
+
+    def __init__(self, cite: Citation):
+        self._cite = cite
+        self._got: list[Citation] | None = None
+
+    def __call__(self) -> list[Citation]:
+        if self._got is None:
+            ev = self._cite.evidence
+            self._got = list(guideline_citations(fragment(ev.quote))) if ev is not None and ev.quote else []
+        return self._got
+
+
 def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any, Any, tuple[int, int] | None]]:
     """(kind, suffix, severity, message, found, expected, span) for every citation of the record."""
     record = ctx.record
@@ -696,35 +712,38 @@ def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any,
         block_pages = set(pages_in(facts.block_text(f)))
         for which in ("guidelines", "ca_guidelines"):
             line, cands = _cite_lines(ctx, f, which)
-            quote_cands: list[Citation] = []
             for j, c in enumerate(getattr(it, which)):
                 field = f"items[{i}].{which}[{j}]"
                 span = c.evidence.span if c.evidence and c.evidence.span else None
                 here = line
-                if c.evidence is not None and c.evidence.quote:
-                    quote_cands = list(guideline_citations(fragment(c.evidence.quote)))
-                else:
-                    quote_cands = []
-                all_cands = cands + quote_cands
+                # What the citation's own quote reads, parsed only when the line and the record's own
+                # citations of it leave a question open (each test below holds if it holds for either):
+                # a guideline parse per citation is most of this check on a letter it has not seen.
+                quote_cands = _QuoteCitations(c)
                 if c.source != "OTHER":
-                    if not any(x.source == c.source for x in all_cands) and not _source_in(c.source, here):
+                    if not any(x.source == c.source for x in cands) and not _source_in(c.source, here) \
+                            and not any(x.source == c.source for x in quote_cands()):
                         out.append(("guideline", "SOURCE_MISMATCH", "error",
                                     f"{field}: source {c.source} is not what the letter's citation line cites",
                                     c.source, ", ".join(sorted({x.source for x in cands})) or None, span))
-                if c.topic and not _topic_ok(c.topic, here, all_cands):
+                if c.topic and not _topic_ok(c.topic, here, cands) and not _topic_ok(c.topic, here, quote_cands()):
                     out.append(("guideline", "TOPIC_MISMATCH", "error",
                                 f"{field}: topic {c.topic!r} is not cited in the letter's guideline line",
                                 c.topic, "; ".join(x.topic for x in cands if x.topic) or None, span))
-                if c.document and not _doc_ok(c.document, here, all_cands):
+                if c.document and not _doc_ok(c.document, here, cands) and not _doc_ok(c.document, here, quote_cands()):
                     out.append(("guideline", "DOCUMENT_UNSUPPORTED", "warning",
                                 f"{field}: document {c.document!r} is not named in the letter's guideline line",
                                 c.document, "; ".join(x.document for x in cands if x.document) or None, span))
-                if c.year is not None and not any(x.year == c.year for x in all_cands) and str(c.year) not in here:
+                if c.year is not None and not any(x.year == c.year for x in cands) and str(c.year) not in here \
+                        and not any(x.year == c.year for x in quote_cands()):
                     out.append(("guideline", "YEAR_MISMATCH", "error",
                                 f"{field}: year {c.year} is not printed with the letter's citation",
                                 c.year, ", ".join(sorted({str(x.year) for x in cands if x.year})) or None, span))
-                line_pages = set(pages_in(here)) | {p for x in all_cands for p in x.pages}
+                line_pages = set(pages_in(here)) | {p for x in cands for p in x.pages}
                 for p in c.pages:
+                    if p in line_pages:
+                        continue
+                    line_pages = line_pages | {q for x in quote_cands() for q in x.pages}
                     if p in line_pages:
                         continue
                     if p in block_pages or p in facts.pages:
