@@ -75,18 +75,41 @@ def clear_caches() -> int:
     return n
 
 
+def _stage_times(data: bytes, src: str) -> dict[str, float]:
+    """Seconds each stage takes on one letter, on fresh objects, as ``analyze`` runs them (the record is
+    the rules reading of the letter, so it is the checks' reference too)."""
+    from imrassist.checks import check
+    from imrassist.explain import explain, summarize
+    from imrassist.extract import extract
+    from imrassist.letter import letter_from_bytes
+
+    t0 = time.perf_counter()
+    letter = letter_from_bytes(data, src)
+    t1 = time.perf_counter()
+    record = extract(letter)
+    t2 = time.perf_counter()
+    expl = explain(record, letter=letter)
+    t3 = time.perf_counter()
+    summarize(record)
+    t4 = time.perf_counter()
+    check(letter, record=record, explanation=expl.text, lang="en", reference=record)
+    t5 = time.perf_counter()
+    return {"ingest": t1 - t0, "extract": t2 - t1, "explain": t3 - t2, "summarize": t4 - t3, "check": t5 - t4}
+
+
+def _use_checkout() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("imrassist") is None:  # not installed: use this checkout
+        sys.path.insert(0, str(REPO))
+
+
 def in_process(files: list[Path], repeat: int, profile: bool) -> dict[str, Any]:
     """Per-stage time per letter, each pass on fresh objects (as in a batch, where every letter is new:
     memos keyed by object identity never hit). ``cold``: the first pass after emptying every cache;
     ``warm``: later passes, where caches keyed by phrase (guideline names, treatments) hit as they do
     over an archive in which such phrases recur."""
-    import importlib.util
-
-    if importlib.util.find_spec("imrassist") is None:  # not installed: use this checkout
-        sys.path.insert(0, str(REPO))
-    from imrassist.checks import check
-    from imrassist.explain import explain, summarize
-    from imrassist.extract import extract
+    _use_checkout()
     from imrassist.letter import letter_from_bytes
     from imrassist.pipeline import analyze_letter, warm_up
 
@@ -99,28 +122,16 @@ def in_process(files: list[Path], repeat: int, profile: bool) -> dict[str, Any]:
         if p == 0:
             clear_caches()
         for i, (data, src) in enumerate(datas):
-            t0 = time.perf_counter()
-            letter = letter_from_bytes(data, src)
-            t1 = time.perf_counter()
-            record = extract(letter)
-            t2 = time.perf_counter()
-            expl = explain(record, letter=letter)
-            t3 = time.perf_counter()
-            summarize(record)
-            t4 = time.perf_counter()
-            # as analyze runs it: the record is the rules reading of this letter, so it is the reference too
-            check(letter, record=record, explanation=expl.text, lang="en", reference=record)
-            t5 = time.perf_counter()
+            times = _stage_times(data, src)
             fresh = letter_from_bytes(data, src)
             t6 = time.perf_counter()
             analyze_letter(fresh)
-            t7 = time.perf_counter()
-            times = [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t7 - t6]
-            for name, dt_ in zip(names, times):
+            times["analyze_letter"] = time.perf_counter() - t6
+            for name in names:
                 if p == 0:
-                    cold[name].append(dt_)
+                    cold[name].append(times[name])
                 else:
-                    warm[name][i].append(dt_)
+                    warm[name][i].append(times[name])
     out: dict[str, Any] = {"letters": len(files), "repeat": repeat, "median_ms": {}, "p90_ms": {}, "max_ms": {},
                            "cold_median_ms": {}, "mean_ms": {}}
     for name in names:
@@ -160,37 +171,20 @@ def unseen(files: list[Path]) -> dict[str, Any]:
     letter's own text (its sentences, quotes, dates) hit there as they never do in a batch of distinct
     letters; here only what other letters share with it can hit (guideline names, treatments,
     boilerplate), as over a real archive."""
-    import importlib.util
-
-    if importlib.util.find_spec("imrassist") is None:
-        sys.path.insert(0, str(REPO))
-    from imrassist.checks import check
-    from imrassist.explain import explain
-    from imrassist.extract import extract
-    from imrassist.letter import letter_from_bytes
+    _use_checkout()
     from imrassist.pipeline import warm_up
 
     warm_up()
     datas = [(f.read_bytes(), str(f)) for f in files]
-
-    def run(data: bytes, src: str) -> tuple[float, float, float]:
-        letter = letter_from_bytes(data, src)
-        t0 = time.perf_counter()
-        record = extract(letter)
-        t1 = time.perf_counter()
-        expl = explain(record, letter=letter)
-        t2 = time.perf_counter()
-        check(letter, record=record, explanation=expl.text, lang="en", reference=record)
-        t3 = time.perf_counter()
-        return t1 - t0, t2 - t1, t3 - t2
 
     per: dict[str, list[float]] = {"extract": [], "explain": [], "check": [], "extract+check+explain": []}
     for i, (data, src) in enumerate(datas):
         clear_caches()
         for j, other in enumerate(datas):
             if j != i:
-                run(*other)
-        e, x, c = run(data, src)
+                _stage_times(*other)
+        t = _stage_times(data, src)
+        e, x, c = t["extract"], t["explain"], t["check"]
         for k, v in (("extract", e), ("explain", x), ("check", c), ("extract+check+explain", e + x + c)):
             per[k].append(v * 1000)
     return {"letters": len(files),
