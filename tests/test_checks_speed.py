@@ -122,6 +122,14 @@ def test_quote_fast_path_equals_the_normaliser():
         for i in range(0, max(1, len(text) - 300), 60):
             q = text[i:i + 300]
             assert common.fragment(q) == normalize_fragment(q), q
+    # Quotes over a page end (one page break: the fast path), with a footer or a running header (not).
+    for q in ["The Claims Administrator did not cite any medical evidence for its \n\n\x0cdecision.",
+              "The injections \n \nPage 5 of 6 \n\n\x0care not medically necessary.",
+              "knee stepping off a ladder on \n\n\x0cIMR Case Number CM14-0130817   Page 2 of 2 \n06/02/2013.",
+              "one page \n\x0cHeader line\nbody text \n\x0cHeader line\nmore text.",
+              "a page \n\x0cHeader line\nbody text\x0c goes on\nand on.", "mid \x0c line\nnext line",
+              "\x0cPage 3\nfirst words", "follow-\n\x0cup visits", "Page 2 of 3\x0c"]:
+        assert common.fragment(q) == normalize_fragment(q), q
 
 
 def test_the_page_topic_index_is_built_once_per_knowledge_load(monkeypatch):

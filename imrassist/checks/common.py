@@ -1021,14 +1021,17 @@ _PAGE_LINE = re.compile(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", re.
 
 @lru_cache(maxsize=8192)
 def fragment(quote: str) -> str:
-    """:func:`imrassist.letter.normalize_fragment` of a quote. An ASCII quote without page breaks, footer
-    lines or line-end hyphens only needs its white space collapsed, which is what the full normaliser does
-    to it (wrapped lines are joined with a space, paragraphs too)."""
-    if quote.isascii() and "\f" not in quote:
+    """:func:`imrassist.letter.normalize_fragment` of a quote. An ASCII quote without footer lines or
+    line-end hyphens only needs its white space collapsed, which is what the full normaliser does to it
+    (wrapped lines are joined with a space, paragraphs too). A quote of several lines may hold one page
+    break (a quote that runs over a page end, a tenth of them): the normaliser drops a page's first line
+    only when it is a footer line or the first line of another page too (a running header), which takes
+    two page breaks."""
+    if quote.isascii():
         if "\n" not in quote:
-            if not _PAGE_LINE.fullmatch(quote):
+            if "\f" not in quote and not _PAGE_LINE.fullmatch(quote):
                 return " ".join(quote.split())
-        else:
+        elif quote.count("\f") < 2:
             from ..letter import _FOOTER_RE
 
             if not any(ln.rstrip().endswith("-") or _FOOTER_RE.match(ln) for ln in quote.split("\n")):

@@ -567,15 +567,28 @@ def _outcomes_in(text: str, s: int, e: int, lang: str,
                  ur_counts: tuple[tuple[str, tuple[float, ...]], ...] = ()) -> list[tuple[bool, int, int, int, bool]]:
     """(approved, start, end, strength, earlier) of the outcome statements in ``text[s:e]`` (negation
     applied). ``earlier``: the statement is about the first review (UR), not the IMR (``ur_counts``: the
-    amounts UR approved of modified requests, as :func:`_ur_counts` gives them)."""
-    return [(ap, s + a, s + b, st, ea) for ap, a, b, st, ea in _sentence_outcomes(text[s:e], lang, ur_counts)]
+    amounts UR approved of modified requests, as :func:`_ur_counts` gives them).
+
+    The reading of the sentence is cached by its text alone (:func:`_sentence_outcomes`); the amounts UR
+    approved are a letter's own, and are asked about here, of the few statements whose ``earlier`` turns
+    on them. (Keyed by them too, every sentence of the explanation of a letter with a modified request
+    would be read afresh, boilerplate included, on a letter not seen before.)"""
+    out = []
+    counts: dict[str, set[float]] | None = None
+    for ap, a, b, st, ea, ur_clause in _sentence_outcomes(text[s:e], lang):
+        if ur_clause is not None and ur_counts:
+            if counts is None:
+                counts = {noun: set(vals) for noun, vals in ur_counts}
+            ea = _ur_amount_in(ur_clause, counts, lang)
+        out.append((ap, s + a, s + b, st, ea))
+    return out
 
 
 @lru_cache(maxsize=4096)  # explanations repeat most of their sentences from letter to letter
-def _sentence_outcomes(sent: str, lang: str, frozen_ur_counts: tuple[tuple[str, tuple[float, ...]], ...]
-                       ) -> tuple[tuple[bool, int, int, int, bool], ...]:
-    """:func:`_outcomes_in` of one piece of text, offsets relative to it."""
-    ur_counts = {noun: set(vals) for noun, vals in frozen_ur_counts}
+def _sentence_outcomes(sent: str, lang: str) -> tuple[tuple[bool, int, int, int, bool, str | None], ...]:
+    """:func:`_outcomes_in` of one piece of text, offsets relative to it, without the amounts UR approved:
+    where ``earlier`` would be settled by them (a weak statement whose clause does not say "first review"),
+    it is False here and the text :func:`_ur_amount_in` reads is the last field (None elsewhere)."""
     s = 0
     low = sent.lower()
     present = {k for k in _OUTCOME_STEMS[lang] if k in low}
@@ -584,7 +597,7 @@ def _sentence_outcomes(sent: str, lang: str, frozen_ur_counts: tuple[tuple[str, 
     pats = [p for p, keys in zip(_OUTCOME_RES[lang], _OUTCOME_KEYS[lang]) if not present.isdisjoint(keys)]
     ur = bool(_UR_SENT_RE[lang].search(sent))
     taken: list[tuple[int, int]] = []
-    hits: list[tuple[bool, int, int, int, bool]] = []
+    hits: list[tuple[bool, int, int, int, bool, str | None]] = []
     for rx, pol, strength in pats:
         for m in rx.finditer(sent):
             a, b, mtext = m.start(), m.end(), m.group(0)
@@ -612,9 +625,9 @@ def _sentence_outcomes(sent: str, lang: str, frozen_ur_counts: tuple[tuple[str, 
                 negs.append("no")
             if len(negs) % 2 == 1:
                 approved = not approved
-            earlier = strength < 3 and (bool(_EARLIER_RE[lang].search(clause) or _EARLIER_RE[lang].search(after))
-                                        or _ur_amount_in(f"{clause}{mtext}{after}", ur_counts, lang))
-            hits.append((approved, s + a, s + b, strength, earlier))
+            earlier = strength < 3 and bool(_EARLIER_RE[lang].search(clause) or _EARLIER_RE[lang].search(after))
+            ur_clause = f"{clause}{mtext}{after}" if strength < 3 and not earlier else None
+            hits.append((approved, s + a, s + b, strength, earlier, ur_clause))
     hits.sort(key=lambda h: h[1])
     return tuple(hits)
 
@@ -623,8 +636,8 @@ _UR_KEEP = re.compile(r"overturned|upheld|anulad|revocad", re.I)
 
 
 def _ur_counts(facts: LetterFacts) -> tuple[tuple[str, tuple[float, ...]], ...]:
-    """The amounts UR approved of the modified requests, per noun, frozen (sorted) once per reading: the
-    key of :func:`_sentence_outcomes`'s cache."""
+    """The amounts UR approved of the modified requests, per noun, frozen (sorted) once per reading (what
+    :func:`_outcomes_in` is given)."""
     out: dict[str, set[float]] = {}
     for f in facts.items:
         if f.modified:
