@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -31,6 +31,22 @@ from .registry import per_call
 # letter; the lookbehinds only ask which character the class took). A sentence ends where group "sp"
 # starts, after the mark.
 _SENT_END = re.compile(r"[.!?\n](?:(?<=[.!?])(?P<sp>[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9¿¡ÁÉÍÓÚÑ*_#-]))|(?<=\n)\n*)")
+
+
+def spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...]) -> set[int]:
+    """The indices of the ``spans`` (in text order, disjoint) of ``low``, a lower-cased text, that hold one
+    of ``words`` whole: found from where the words occur (a text has dozens or hundreds of sentences, a few
+    of which hold one) rather than by testing every span for every word."""
+    starts = [s for s, _ in spans]
+    holding: set[int] = set()
+    for w in words:
+        i = low.find(w)
+        while i >= 0:
+            k = bisect_right(starts, i) - 1  # the span starting last at or before the word
+            if k >= 0 and i + len(w) <= spans[k][1]:
+                holding.add(k)
+            i = low.find(w, i + 1)
+    return holding
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -657,8 +673,6 @@ class StemScan:
         self.starts = list(range(start, end)) if len(low) != end - start else stem_positions(stems, low, start)
 
     def finditer(self, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
-        from bisect import bisect_left
-
         return matches_at(self.rx, self.text, self.starts[bisect_left(self.starts, start):], end)
 
 
@@ -987,21 +1001,10 @@ def stem_family(word: str) -> frozenset[str]:
     """Every word whose :func:`stem` is ``word``'s: ``stem(x) == stem(word)`` exactly when ``x`` is one of
     these. (A word keeps its stem, or has one ending of :data:`_SUFFIXES` cut off it: it is the stem, or
     the stem with one of those endings; each candidate is kept only if its own stem is that stem.) So
-    ``stem(w) in stems_of(words)`` is ``not stem_family(w).isdisjoint(words)``: a few set lookups, where
-    the stems of a block's hundreds of words would have to be made first."""
+    whether ``w`` is of the same family as one of ``words`` is ``not stem_family(w).isdisjoint(words)``: a
+    few set lookups, where the stems of a block's hundreds of words would have to be made first."""
     s = stem(word)
     return frozenset(c for c in (s, *(s + x for x in _SUFFIXES)) if stem(c) == s)
-
-
-def stems_of(words: frozenset[str] | set[str]) -> frozenset[str]:
-    # (map: an item's block has a hundred words or more, and a generator step per word costs as much as
-    # the cached stem itself)
-    return frozenset(map(stem, words))
-
-
-def covered(core: frozenset[str] | set[str], words: frozenset[str] | set[str], stems: frozenset[str]) -> bool:
-    """Whether every treatment word of ``core`` is one of ``words`` or of the same family as one."""
-    return all(w in words or stem(w) in stems for w in core)
 
 
 @lru_cache(maxsize=8192)

@@ -58,7 +58,6 @@ from .common import (
     _number,
     core_of,
     core_words,
-    covered,
     dates_in,
     distinctive,
     find_counts,
@@ -69,8 +68,8 @@ from .common import (
     page_refs,
     paragraphs,
     sentences,
+    spans_holding,
     spanish_age,
-    stem,
     stem_family,
     strip_markdown,
 )
@@ -378,6 +377,8 @@ class Reading:
     tallies: list[tuple[str, int, int, int]] = field(default_factory=list)  # (what, n, start, end): "5 overturned"
     quotes: list[tuple[int, int, bool]] = field(default_factory=list)  # (start, end, in the letter)
     about: dict[int, list[int]] = field(default_factory=dict)  # sentence -> items it is about (named or context)
+    #: The sentences that hold a request word in lower case (None: not known, ask each sentence).
+    asking: set[int] | None = None
 
     def sent_of(self, pos: int) -> int:
         return _sent_at(self.sents, pos)
@@ -516,24 +517,25 @@ def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
         if not core and overlap == 0 and not weak:
             continue
         ratio = fuzz.token_set_ratio(norm, norm_words(f.name))
-        strong = bool(core) and all(w in f.vocab or _in_family(w, f) for w in core)  # covered()
+        strong = bool(core) and all(w in f.vocab or _in_family(w, f) for w in core)
         scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
     scored.sort(reverse=True)
     return [i for _, i in scored]
 
 
 def _item_covers(core: frozenset[str], f: ItemFact) -> bool:
-    """``covered(core, f.vocab | f.block_words, f.stems)``, without building that union for every phrase
-    and item (an item's block has hundreds of words), nor the item's stems (:func:`_in_family`)."""
+    """Whether every word of ``core`` is one of the item's words (its vocabulary or its block's) or of the
+    same family as one (:func:`_in_family`), without building the union of those sets for every phrase
+    and item (an item's block has hundreds of words)."""
     vocab, block = f.vocab, f.block_words
     return all(w in vocab or w in block or _in_family(w, f) for w in core)
 
 
 def _in_family(w: str, f: ItemFact) -> bool:
-    """``stem(w) in f.stems``, asked the other way round: whether one of the few words of ``w``'s family
-    (:func:`~imrassist.checks.common.stem_family`) is a word of the item. The item's stems would be the
-    stems of its block's hundreds of words, made for nearly every item on the first item line of an
-    explanation (a treatment word not among the words of the other items' blocks)."""
+    """Whether ``w`` is of the same family (:func:`~imrassist.checks.common.stem`) as a word of the item,
+    asked the other way round: whether one of the few words of ``w``'s family
+    (:func:`~imrassist.checks.common.stem_family`) is a word of the item, rather than making the stems of
+    its block's hundreds of words."""
     fam = stem_family(w)
     return not fam.isdisjoint(f.vocab) or not fam.isdisjoint(f.block_words)
 
@@ -708,9 +710,9 @@ def _case_numbers(text: str) -> list[re.Match[str]]:
         if d and text[d - 1] in _UPPER:
             starts.extend(range(max(0, d - 4, starts[-1] + 1 if starts else 0), d))
     return matches_at(_CASE_NO, text, starts)
+
+
 _WORD_CHAR = re.compile(r"\w")
-
-
 
 
 def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, int]]:
@@ -798,18 +800,11 @@ def _clause_items(text: str, sn: Sentence, outs: list[Outcome], named: set[int],
 
 
 def _sentences_holding(text: str, low: str, sents: list[Sentence], stems: tuple[str, ...]) -> set[int] | None:
-    """The sentences whose lower-cased text holds one of ``stems`` (ASCII), found by one look for each stem
-    in the whole lower-cased text ``low``, not sentence by sentence; None when lower-casing changed the
-    text's length (then its offsets are not the text's: ask each sentence)."""
+    """The sentences whose lower-cased text holds one of ``stems`` (:func:`~imrassist.checks.common.spans_holding`);
+    None when lower-casing changed the text's length (then its offsets are not the text's: ask each sentence)."""
     if len(low) != len(text):
         return None
-    starts = [sn.start for sn in sents]
-    out: set[int] = set()
-    for i in stem_positions(stems, low):
-        k = bisect_right(starts, i) - 1  # the only sentence that can hold i
-        if k >= 0 and i < sents[k].end and any(low.startswith(st, i) and i + len(st) <= sents[k].end for st in stems):
-            out.add(k)
-    return out
+    return spans_holding(low, [(sn.start, sn.end) for sn in sents], stems)
 
 
 def _request_phrases(stext: str, offset: int, si: int, lang: str) -> list[TreatmentPhrase]:
@@ -1170,7 +1165,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
     return Reading(raw, text, lang, sents, dates, pages, counts, deadlines, ages, sexes, outcomes, treatments, mentions,
                    kind="summary" if summary is not None else "worker",
                    tallies=summary.tallies if summary is not None else [],
-                   quotes=summary.quotes if summary is not None else [], about=about)
+                   quotes=summary.quotes if summary is not None else [], about=about, asking=asking)
 
 
 _ITEM_LINE_RE = re.compile(r"\s*(?P<x>[^:]{2,200}?)\s*:\s*(?P<rest>\S.*)$")
@@ -1311,8 +1306,8 @@ def _frequency_totals(r: Reading) -> list[Count]:
     """"3 times a week for 6 weeks" in a request sentence, as the visit total it asks for (18 visits)."""
     out = []
     # In ASCII text, a request phrase holds a request word in lower case (elsewhere a case-insensitive "s" is
-    # also "ſ"): only the sentences that hold one are searched.
-    asking = _sentences_holding(r.text, r.text.lower(), r.sents, _REQUEST_STEMS[r.lang]) if r.text.isascii() else None
+    # also "ſ"): only the sentences that hold one (found by the reading) are searched.
+    asking = r.asking if r.text.isascii() else None
     for si, sn in enumerate(r.sents):
         if asking is not None and si not in asking:
             continue
@@ -1503,22 +1498,17 @@ def check_treatments(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     all_vocab: set[str] = set()
     for f in facts.items:
         all_vocab |= f.vocab
-    all_stems: set[str] = set()  # the items' stems together, made when a phrase first needs them
 
-    def stems_of_all() -> set[str]:
-        if not all_stems:
-            for f in facts.items:
-                all_stems.update(f.stems)
-        return all_stems
+    def known(w: str) -> bool:  # a word of some item, or of the same family as one of an item's words
+        return w in all_vocab or any(_in_family(w, f) for f in facts.items)
 
     for t in r.treatments:
         phrase = treatment_words(t.text)
         core = core_of(phrase)
         how = "requested" if t.source == "request" else "decided"
-        if core and not any(_item_covers(core, f) for f in facts.items) \
-                and not covered(core, all_vocab, frozenset(stems_of_all())):
+        if core and not any(_item_covers(core, f) for f in facts.items) and not all(known(w) for w in core):
             # (a phrase naming several items is fine: "a TENS unit and E-stim", "Blood tests (CBC and BMP)")
-            unknown = sorted(w for w in core if w not in all_vocab and stem(w) not in all_stems)
+            unknown = sorted(w for w in core if not known(w))
             yield emit("NOT_DISPUTED", "error", "explanation",
                        f"names {t.text.strip()!r} as {how}, but {', '.join(unknown) or 'it'} is not a disputed item; "
                        f"the letter decides: {names}",

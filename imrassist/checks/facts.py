@@ -22,7 +22,7 @@ from ..parse import find_age, find_dates, finditer_from_stems, matches_at, searc
 from .common import (
     Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
-    mapped_words, page_refs, sentences, stems_of, treatment_vocab, word_set,
+    mapped_words, page_refs, sentences, spans_holding, treatment_vocab, word_set,
 )
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
@@ -100,17 +100,6 @@ class ItemFact:
     #: Generic words of the name that no other item shares ("therapy" when one item is a therapy): they
     #: point at this item in a sentence that names no item by its specific words.
     weak_keys: set[str] = field(default_factory=set)
-    _stems: frozenset[str] | None = field(default=None, repr=False)
-
-    @property
-    def stems(self) -> frozenset[str]:
-        """Stems of ``vocab`` and ``block_words`` ("stimul" of stimulation): a treatment word of the same
-        family as the item's words is not another treatment ("stimulator" for interferential stimulation).
-        Made on first use: a block has hundreds of words, and only a phrase word that is not one of them
-        asks for its stem."""
-        if self._stems is None:
-            self._stems = stems_of(self.vocab | self.block_words)
-        return self._stems
 
 
 @dataclass
@@ -560,22 +549,6 @@ _REQUEST_OR_UR_STEMS = ("request", "asked", "rfa", "ordered", "sought", "prescri
                         "remaining", "leaving")
 
 
-def _spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """The ``spans`` (in text order, disjoint) of ``low`` that hold one of ``words``, in order: found from
-    where the words occur (a letter has hundreds of sentences, a few of which hold one) rather than by
-    testing every span for every word."""
-    starts = [s for s, _ in spans]
-    holding: set[int] = set()
-    for w in words:
-        i = low.find(w)
-        while i >= 0:
-            k = bisect_right(starts, i) - 1  # the span starting last at or before the word
-            if k >= 0 and i + len(w) <= spans[k][1]:
-                holding.add(k)
-            i = low.find(w, i + 1)
-    return [spans[k] for k in sorted(holding)]
-
-
 def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[int, int]] | None = None) -> None:
     """Amounts the letter's story says were asked for ("The request for authorization dated 09/21/2015
     asked for physical therapy twice weekly for six weeks") or that UR approved of a modified request
@@ -589,7 +562,8 @@ def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[i
     if len(low) != len(text):
         low = text
     # (every match of the two patterns below holds one of the stems)
-    for s, e in _spans_holding(low, sents if sents is not None else sentences(text), _REQUEST_OR_UR_STEMS):
+    spans = sents if sents is not None else sentences(text)
+    for s, e in (spans[k] for k in sorted(spans_holding(low, spans, _REQUEST_OR_UR_STEMS))):
         if any(bs <= s < be for bs, be in blocks):
             continue
         if not _REQUEST_SENT_RE.search(text, s, e) and not _UR_PART_RE.search(text, s, e):

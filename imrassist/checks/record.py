@@ -683,20 +683,10 @@ def _doc_ok(doc: str, line: str, cands: list[Citation]) -> bool:
     return fuzz.partial_ratio(d, _nw(line)) >= 85
 
 
-class _QuoteCitations:
-    """The citations a record citation's own quote reads (:func:`guideline_citations`), parsed on first call."""
-
-    __slots__ = ("_cite", "_got")
-
-    def __init__(self, cite: Citation):
-        self._cite = cite
-        self._got: list[Citation] | None = None
-
-    def __call__(self) -> list[Citation]:
-        if self._got is None:
-            ev = self._cite.evidence
-            self._got = list(guideline_citations(fragment(ev.quote))) if ev is not None and ev.quote else []
-        return self._got
+def _quote_citations(c: Citation) -> tuple[Citation, ...]:
+    """The citations a record citation's own quote reads (both steps are cached by the quote's text)."""
+    ev = c.evidence
+    return guideline_citations(fragment(ev.quote)) if ev is not None and ev.quote else ()
 
 
 def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any, Any, tuple[int, int] | None]]:
@@ -716,26 +706,25 @@ def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any,
                 field = f"items[{i}].{which}[{j}]"
                 span = c.evidence.span if c.evidence and c.evidence.span else None
                 here = line
-                # What the citation's own quote reads, parsed only when the line and the record's own
+                # What the citation's own quote reads is parsed only when the line and the record's own
                 # citations of it leave a question open (each test below holds if it holds for either):
                 # a guideline parse per citation is most of this check on a letter it has not seen.
-                quote_cands = _QuoteCitations(c)
                 if c.source != "OTHER":
                     if not any(x.source == c.source for x in cands) and not _source_in(c.source, here) \
-                            and not any(x.source == c.source for x in quote_cands()):
+                            and not any(x.source == c.source for x in _quote_citations(c)):
                         out.append(("guideline", "SOURCE_MISMATCH", "error",
                                     f"{field}: source {c.source} is not what the letter's citation line cites",
                                     c.source, ", ".join(sorted({x.source for x in cands})) or None, span))
-                if c.topic and not _topic_ok(c.topic, here, cands) and not _topic_ok(c.topic, here, quote_cands()):
+                if c.topic and not _topic_ok(c.topic, here, cands) and not _topic_ok(c.topic, here, _quote_citations(c)):
                     out.append(("guideline", "TOPIC_MISMATCH", "error",
                                 f"{field}: topic {c.topic!r} is not cited in the letter's guideline line",
                                 c.topic, "; ".join(x.topic for x in cands if x.topic) or None, span))
-                if c.document and not _doc_ok(c.document, here, cands) and not _doc_ok(c.document, here, quote_cands()):
+                if c.document and not _doc_ok(c.document, here, cands) and not _doc_ok(c.document, here, _quote_citations(c)):
                     out.append(("guideline", "DOCUMENT_UNSUPPORTED", "warning",
                                 f"{field}: document {c.document!r} is not named in the letter's guideline line",
                                 c.document, "; ".join(x.document for x in cands if x.document) or None, span))
                 if c.year is not None and not any(x.year == c.year for x in cands) and str(c.year) not in here \
-                        and not any(x.year == c.year for x in quote_cands()):
+                        and not any(x.year == c.year for x in _quote_citations(c)):
                     out.append(("guideline", "YEAR_MISMATCH", "error",
                                 f"{field}: year {c.year} is not printed with the letter's citation",
                                 c.year, ", ".join(sorted({str(x.year) for x in cands if x.year})) or None, span))
@@ -743,7 +732,7 @@ def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any,
                 for p in c.pages:
                     if p in line_pages:
                         continue
-                    line_pages = line_pages | {q for x in quote_cands() for q in x.pages}
+                    line_pages = line_pages | {q for x in _quote_citations(c) for q in x.pages}
                     if p in line_pages:
                         continue
                     if p in block_pages or p in facts.pages:
