@@ -248,11 +248,30 @@ _DATE_RES = [
     ("mdy_num", re.compile(
         r"(?<![\d/.\-])(?P<mon>\d{1,2})(?P<sep>[/\-.])(?P<day>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)(?![\d/]|-\d|\.\d)")),
 ]
+# The patterns find_dates runs: the same matches as ``_DATE_RES`` (kept as the plain reference, see
+# tests/test_parse_speed.py), written to start with a character class, which the regex engine scans for
+# in C instead of trying the whole pattern at every position. ``\b`` before a digit is "no word character
+# before it": the lookbehind after the first digit (``(?<!\w\d)``) says the same. Only the part with letters
+# is case-insensitive (a case-insensitive pattern gets no fast scan). Month-first names start with a letter
+# in either case, so they are tried only where a month's first three letters stand (:data:`_MONTH_AT`).
+_MDY_NAME_RE = _DATE_RES[0][1]
+_DMY_NAME_RE = re.compile(
+    rf"(?P<day>\d(?<!\w\d)\d?)(?i:(?:st|nd|rd|th|º|°)?\s+(?:de\s+|of\s+)?(?P<mon>{_MONTH_ALT})\.?,?\s+(?:de\s+|del\s+)?)"
+    rf"(?P<year>(?:19|20)\d\d)\b")
+_ISO_RE = re.compile(r"(?P<year>[12](?<!\w[12])[09]\d\d)(?<=(?:19|20)\d\d)-(?P<mon>\d{1,2})-(?P<day>\d{1,2})\b")
+_MDY_NUM_RE = re.compile(
+    r"(?P<mon>\d(?<![\d/.\-]\d)\d?)(?P<sep>[/\-.])(?P<day>\d{1,2})(?P=sep)(?P<year>(?:19|20)?\d\d)(?![\d/]|-\d|\.\d)")
 
 
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")  # in every match of the named and ISO patterns
 _NUMERIC_RE = re.compile(r"\d[/\-.]\d")  # in every match of "mdy_num"
 _MONTH_STEMS = tuple(sorted({m[:3] for m in MONTHS}))  # every month name is 3+ letters
+#: A month's first three letters at a word start, in lower-cased ASCII text: where every month name of a
+#: named date starts (after ``\b`` in "mdy_name", after a space in "dmy_name"). The stems are three letters,
+#: so "no word character before the stem" is "not four word characters up to its end"; written after the
+#: stems, the pattern starts with their first letters (a fast scan). ("dic" is in "medical": the word start
+#: matters for the gate.)
+_MONTH_AT = re.compile(rf"(?:{word_alternation(_MONTH_STEMS)})(?<!\w\w\w\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +290,47 @@ def _year(y: str) -> int:
     return v
 
 
+def _named_date(m: re.Match[str]) -> dt.date | None:
+    try:
+        return dt.date(_year(m.group("year")), MONTHS[m.group("mon").lower().rstrip(".")], int(m.group("day")))
+    except (ValueError, KeyError):
+        return None
+
+
+#: (text of a numeric date match, day first) -> its date or None. A numeric date's text fixes its groups
+#: (the digits around its two separators; a text cannot match both "iso", four digits first, and
+#: "mdy_num", one or two), so the date is read once per text: a letter's dates stand in many of the
+#: windows and sentences find_dates reads. Kept small: emptied when full.
+_NUMERIC_DATE_CACHE: dict[tuple[str, bool], dt.date | None] = {}
+
+
+def _numeric_date(m: re.Match[str], swap: bool) -> dt.date | None:
+    key = (m.group(0), swap)
+    try:
+        return _NUMERIC_DATE_CACHE[key]
+    except KeyError:
+        pass
+    g = m.groupdict()
+    year = g["year"]
+    y = int(year)
+    if len(year) == 2:
+        y += 2000 if y < 70 else 1900
+    a, b = int(g["mon"]), int(g["day"])
+    if swap:
+        a, b = b, a
+    try:
+        d: dt.date | None = dt.date(y, a, b)
+    except ValueError:
+        try:
+            d = dt.date(y, b, a)
+        except ValueError:
+            d = None
+    if len(_NUMERIC_DATE_CACHE) >= 4096:
+        _NUMERIC_DATE_CACHE.clear()
+    _NUMERIC_DATE_CACHE[key] = d
+    return d
+
+
 @lru_cache(maxsize=8192)
 def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
     """All dates in ``text`` in the formats these letters and explanations use, in order.
@@ -279,42 +339,58 @@ def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
     ``27/12/2013``); an impossible month-first reading falls back to day-first.
     """
     # A pattern is run only on text that holds what each of its matches holds: a year 19xx/20xx (named
-    # and ISO dates), a month name's first three letters (named dates; ASCII text only, elsewhere
-    # case-insensitive matching is more than lower-casing), a "-" (ISO), a digit, separator, digit
-    # (numeric dates). A third of the windows and sentences looked at have neither a year nor a numeric
-    # date, and most that do are numeric dates, without a month name.
-    has_year = _YEAR_RE.search(text) is not None
+    # and ISO dates), a month name's first three letters at a word start (named dates; ASCII text only,
+    # elsewhere case-insensitive matching is more than lower-casing), a "-" (ISO), a digit, separator,
+    # digit (numeric dates). A third of the windows and sentences looked at have neither a year nor a
+    # numeric date, and most that do are numeric dates, without a month name.
     has_numeric = _NUMERIC_RE.search(text) is not None
-    if not (has_year or has_numeric):
-        return ()
-    low = text.lower() if has_year and text.isascii() else None
-    has_month = has_year and (low is None or any(st in low for st in _MONTH_STEMS))
-    possible = {"mdy_name": has_month, "dmy_name": has_month, "iso": has_year and "-" in text, "mdy_num": has_numeric}
+    if _YEAR_RE.search(text) is None:
+        if not has_numeric:
+            return ()
+        named: list[re.Match[str]] | None = None
+        dmy_names = iso = ()
+    else:
+        if text.isascii():
+            # In ASCII text case-insensitive matching is lower-casing, and lower-casing keeps the offsets.
+            stems = [m.start() for m in _MONTH_AT.finditer(text.lower())]
+            named = matches_at(_MDY_NAME_RE, text, stems) if stems else None
+            dmy_names = _DMY_NAME_RE.finditer(text) if stems else ()
+        else:
+            named = list(_MDY_NAME_RE.finditer(text))
+            dmy_names = _DMY_NAME_RE.finditer(text)
+        iso = _ISO_RE.finditer(text) if "-" in text else ()
     found: list[DateMatch] = []
-    taken: list[tuple[int, int]] = []
-    for style, rx in _DATE_RES:
-        if not possible[style]:
-            continue
-        for m in rx.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
+    taken: list[tuple[int, int]] = []  # the spans of the styles before: a later style's overlapping match is dropped
+    if named:
+        for m in named:
+            d = _named_date(m)
+            if d is not None:
+                found.append(DateMatch(m.start(), m.end(), d, m.group(0), "mdy_name"))
+                taken.append(m.span())
+    for style, matches in (("dmy_name", dmy_names), ("iso", iso)):
+        for m in matches:
+            s, e = m.span()
+            if taken and any(a < e and s < b for a, b in taken):
                 continue
-            try:
-                if style in ("mdy_name", "dmy_name"):
-                    d = dt.date(_year(m.group("year")), MONTHS[m.group("mon").lower().rstrip(".")], int(m.group("day")))
-                else:
-                    a, b = int(m.group("mon")), int(m.group("day"))
-                    if style == "mdy_num" and dmy:
-                        a, b = b, a
-                    try:
-                        d = dt.date(_year(m.group("year")), a, b)
-                    except ValueError:
-                        d = dt.date(_year(m.group("year")), b, a)
-            except (ValueError, KeyError):
+            d = _named_date(m) if style == "dmy_name" else _numeric_date(m, False)
+            if d is not None:
+                found.append(DateMatch(s, e, d, m.group(0), style))
+                taken.append((s, e))
+    if has_numeric:
+        for m in _MDY_NUM_RE.finditer(text):
+            s, e = m.span()
+            if taken and any(a < e and s < b for a, b in taken):
                 continue
-            found.append(DateMatch(m.start(), m.end(), d, m.group(0), style))
-            taken.append((m.start(), m.end()))
-    found.sort(key=lambda x: x.start)
+            d = _numeric_date(m, dmy)
+            if d is not None:
+                found.append(DateMatch(s, e, d, m.group(0), "mdy_num"))
+    if taken:  # (one style alone is in text order)
+        found.sort(key=_start)
     return tuple(found)
+
+
+def _start(d: DateMatch) -> int:
+    return d.start
 
 
 def parse_date(text: str) -> dt.date | None:
