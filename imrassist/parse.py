@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -71,10 +71,32 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, po
         if not text.isascii():
             return rx.search(text, pos, end)
         low = text.lower()
-    for i in stem_positions(stems, low, start=pos, end=end):
-        m = rx.match(text, i, end)
-        if m:
-            return m
+    # The stems' places are found as they are tried, left to right (each stem's next place, the leftmost
+    # first): the first match is often early in a long text (a letter's guideline names, an explanation's
+    # "what happens next"), and the rest of the text is not searched for stems.
+    match = rx.match
+    find = low.find
+    heads = [(i, st) for st in stems if (i := find(st, pos, end)) >= 0]
+    if len(heads) == 1:  # (most often: one stem, or one of several in a sentence)
+        i, st = heads[0]
+        while i >= 0:
+            m = match(text, i, end)
+            if m:
+                return m
+            i = find(st, i + 1, end)
+        return None
+    heads.sort()
+    tried = -1
+    while heads:
+        i, st = heads.pop(0)
+        if i != tried:  # (two stems at one place: tried once)
+            m = match(text, i, end)
+            if m:
+                return m
+            tried = i
+        j = find(st, i + 1, end)
+        if j >= 0:
+            insort(heads, (j, st))
     return None
 
 
@@ -472,22 +494,19 @@ _PAGES_RE = re.compile(
 )
 
 
+#: Where a match of ``_PAGES_RE`` can start in lower-cased ASCII text: a "p" at a word start, followed by
+#: the rest of the pattern's head up to the first digit of its page list (zero-width after the "p", so that
+#: no start is passed over). Its one leading letter lets the regex engine scan for it in C.
+_PAGES_START = re.compile(r"p(?<!\wp)(?=(?:age\(s\)|ages?|p?\.|gs?\.?)\s*:?\s*\d)")
+
+
 def _page_matches(text: str) -> list[re.Match[str]]:
-    """``_PAGES_RE.finditer(text)``, tried only where a "p" stands (every match starts with one; a pattern
-    that starts with ``\b`` and an alternation is otherwise tried at every position). In ASCII text only:
-    elsewhere case-insensitive matching is more than lower-casing."""
+    """``_PAGES_RE.finditer(text)``, tried only where :data:`_PAGES_START` finds a "p" that can start a
+    match (a pattern that starts with ``\b`` and an alternation is otherwise tried at every position). In
+    ASCII text only: elsewhere case-insensitive matching is more than lower-casing ("Pageſ" is "Pages")."""
     if not text.isascii():
         return list(_PAGES_RE.finditer(text))
-    low = text.lower()
-    out: list[re.Match[str]] = []
-    i = low.find("p")
-    while i >= 0:
-        if not out or i >= out[-1].end():
-            m = _PAGES_RE.match(text, i)
-            if m:
-                out.append(m)
-        i = low.find("p", i + 1)
-    return out
+    return matches_at(_PAGES_RE, text, [m.start() for m in _PAGES_START.finditer(text.lower())])
 
 
 def find_pages(text: str) -> list[tuple[list[int], int, int]]:

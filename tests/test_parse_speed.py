@@ -182,3 +182,106 @@ def test_dates_known_cases():
     parse._NUMERIC_DATE_CACHE.clear()
     assert [d.date for d in find_dates.__wrapped__("12/01/2013", dmy=True)] == [dt.date(2013, 1, 12)]
     assert [d.date for d in find_dates.__wrapped__("12/01/2013")] == [dt.date(2013, 12, 1)]
+
+
+# ------------------------------------------------------------------------------------------------------ pages
+
+
+def _check_pages(text: str) -> None:
+    assert [(m.span(), m.group("list")) for m in parse._page_matches(text)] == \
+           [(m.span(), m.group("list")) for m in parse._PAGES_RE.finditer(text)], text
+
+
+def test_pages_equal_the_plain_scan_on_the_repository_letters():
+    for text in _texts():
+        _check_pages(text)
+        for w in _windows(text):
+            _check_pages(w)
+
+
+@needs_shared
+def test_pages_equal_the_plain_scan_on_the_shared_letters():
+    for text in _shared_texts():
+        _check_pages(text)
+
+
+PAGE_VOCAB = ["page", "Pages", "Page(s)", "PAGE(S)", "pp.", "p.", "P.", "pg", "pgs.", "PG.", "pgs", "app.", "xp. 5",
+              "_p. 4", "Pageſ", "pageſ 5", "pp", ":", " ", "  ", "\n", "12", "3-4", "1234", "to", "and", "&", "–", ",",
+              "٣", "5", "ſ", "K", "İ", "é"]
+
+
+@FAST
+@given(_texts_of(PAGE_VOCAB))
+def test_pages_equal_the_plain_scan(text):
+    """The pattern tried only at a "p" that starts a word and is followed by a page word and a digit, in
+    lower-cased ASCII text; elsewhere ("Pageſ 5" is "Pages 5" to the case-insensitive pattern) a whole scan."""
+    _check_pages(text)
+
+
+def test_pages_known_cases():
+    for text in ["Pageſ 5 and pp. 3-4, Page(s): 98-99, app. 5, _p. 4, xp. 5, p.12, PGS. 1 & 2", "İ page 5", "p", "p 5"]:
+        _check_pages(text)
+
+
+# ----------------------------------------------------------------------------------------------- stem searches
+
+
+def _plain_stem_search(rx: re.Pattern[str], stems: tuple[str, ...], text: str, pos: int = 0,
+                       endpos: int | None = None) -> re.Match[str] | None:
+    """search_from_stems as it was: every place of every stem found first, then tried in order."""
+    end = len(text) if endpos is None else min(endpos, len(text))
+    if not text.isascii():
+        return rx.search(text, pos, end)
+    for i in parse.stem_positions(stems, text.lower(), start=pos, end=end):
+        m = rx.match(text, i, end)
+        if m:
+            return m
+    return None
+
+
+#: (pattern, the words each of its matches starts with): one stem, several, stems that are prefixes of one
+#: another (two stems at one place), a stem inside a word.
+STEM_SEARCHES = [
+    (re.compile(r"\bage(?:d|\s+of)\s+\d+", re.I), ("age",)),
+    (re.compile(r"\b(?:up\s+to|no\s+more\s+than|not\s+to\s+exceed)\s+\d+", re.I), ("up", "no")),
+    (re.compile(r"(?:injury|injured|injur\w*\s+on)\s+\d+", re.I), ("injur", "injury", "injured")),
+    (re.compile(r"(?:ur\b|utilization\s+review)\s*\w+", re.I), ("ur", "utilization")),
+    (re.compile(r"(?:medical|mtus|chronic\s+pain)\b", re.I), ("mtus", "medical", "chronic")),
+]
+
+
+def _check_stem_search(text: str, pos: int = 0, endpos: int | None = None) -> None:
+    for rx, stems in STEM_SEARCHES:
+        got = parse.search_from_stems(rx, stems, text, pos, endpos)
+        want = _plain_stem_search(rx, stems, text, pos, endpos)
+        assert (got and (got.span(), got.group())) == (want and (want.span(), want.group())), (rx.pattern, text)
+        if text.isascii():
+            low = text.lower()
+            got = parse.search_from_stems(rx, stems, text, pos, endpos, low=low)
+            assert (got and got.span()) == (want and want.span()), (rx.pattern, text)
+
+
+def test_stem_searches_equal_the_plain_search_on_the_repository_letters():
+    for text in _texts():
+        _check_stem_search(text)
+        _check_stem_search(text, len(text) // 3, 2 * len(text) // 3)
+        for w in _windows(text)[::7]:
+            _check_stem_search(w)
+
+
+STEM_VOCAB = ["age", "aged", "AGE OF", "of", "up to", "UP", "no more than", "not to exceed", "no", "injury", "injured",
+              "injur", "Injuries on", "ur", "UR", "your", "utilization review", "medical", "MTUS", "chronic pain",
+              "12", "3", " ", "\n", "  ", ".", "_", "ſ", "K", "İ", "é"]
+
+
+@FAST
+@given(_texts_of(STEM_VOCAB), st.integers(0, 40), st.one_of(st.none(), st.integers(0, 400)))
+def test_stem_searches_equal_the_plain_search(text, pos, endpos):
+    """Each stem's next place found as the places are tried, leftmost first: the first match of the
+    search that found every place first (and, in ASCII text, of ``rx.search``)."""
+    _check_stem_search(text, pos, endpos)
+    if text.isascii():
+        for rx, stems in STEM_SEARCHES:
+            got = parse.search_from_stems(rx, stems, text, pos, endpos)
+            want = rx.search(text, pos, len(text) if endpos is None else min(endpos, len(text)))
+            assert (got and got.span()) == (want and want.span())
