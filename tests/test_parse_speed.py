@@ -285,3 +285,49 @@ def test_stem_searches_equal_the_plain_search(text, pos, endpos):
             got = parse.search_from_stems(rx, stems, text, pos, endpos)
             want = rx.search(text, pos, len(text) if endpos is None else min(endpos, len(text)))
             assert (got and got.span()) == (want and want.span())
+
+
+def _plain_stem_positions(stems, low, offset=0, start=0, end=None):
+    """Every place of every stem wholly inside ``low[start:end]``, by ``str.find``, once each, in order."""
+    end = len(low) if end is None else end
+    found = set()
+    for st in stems:
+        i = low.find(st, start, end)
+        while i >= 0:
+            found.add(offset + i)
+            i = low.find(st, i + 1, end)
+    return sorted(found)
+
+
+#: Stem sets of the size that takes the one-pattern scan: stems that are prefixes of one another, that
+#: hold regex metacharacters, spaces, non-ASCII letters, a single character.
+MANY_STEMS = [
+    parse._LIMIT_START_STEMS,
+    tuple(sorted({"date", "dat", "injury", "injur", "in", "y/o", "(s)", "p.", "a.m", "año", "ano", "ñ", "k", "s",
+                  "ſ", "i̇", "12", "1", "..", "a b", "ur", "your", "utilization", "\\d"})),
+]
+
+
+def _check_stem_positions(low: str) -> None:
+    n = len(low)
+    for stems in MANY_STEMS:
+        assert len(stems) >= 15
+        for offset, start, end in ((0, 0, None), (7, 0, None), (0, n // 3, 2 * n // 3), (0, 1, n - 1), (0, n, n)):
+            assert parse.stem_positions(stems, low, offset, start, end) == \
+                   _plain_stem_positions(stems, low, offset, start, end), (stems[:3], offset, start, end, low)
+
+
+def test_stem_positions_equal_the_finds_on_the_repository_letters():
+    for text in _texts():
+        _check_stem_positions(text.lower())
+        _check_stem_positions(text)
+
+
+@FAST
+@given(_texts_of(["date", "dat", "injury", "injur", "y/o", "(s)", "p.", "a.m", "año", "ñ", "ſ", "İ", "12", "..",
+                  "a b", "up to", "twenty-one", "a dozen", "your", "utilization", "\\d", "sevens", "no more"]))
+def test_stem_positions_equal_the_finds(text):
+    """Many stems found by one pattern (each one character wide, the rest of the stem in a lookahead):
+    every place of every stem inside the range, once, in order, as the ``find`` of each gives them."""
+    _check_stem_positions(text)
+    _check_stem_positions(text.lower())
