@@ -66,6 +66,12 @@ _HEADER_STEMS = {
 _CASE_RE = re.compile(r"\b(?:IMR\s+)?Case\s+(?:Number|No\.?|#)\s*:?\s*(?P<v>[A-Z]{1,4}\d{2}-\d{4,8})\b", re.IGNORECASE)
 _CASE_BARE_RE = re.compile(r"\b(?:CM|IMR)\d{2}-\d{5,8}\b")
 _PRIORITY_RE = re.compile(r"\b(?:Priority|Review\s+Type|Type\s+of\s+Review)\s*:?\s*(?P<v>Standard|Expedited|Regular|Urgent)\b", re.IGNORECASE)
+#: The words every match of _CASE_RE / _PRIORITY_RE starts with: both start with ``\b`` and an alternation,
+#: which the engine tries at every position of the first 2,000 characters (see parse.search_from_stems).
+_CASE_STEMS = ("imr", "case")
+_PRIORITY_STEMS = ("priority", "review", "type")
+#: "Dated: <date>" near the top (case-sensitive: looked for where "dated" stands in the lower-cased text).
+_DATED_RE = re.compile(r"\bDated\s*:?\s*")
 _AGE_LABEL_RE = re.compile(r"\bAge\s*:\s*(?P<v>\d{1,3})\b", re.IGNORECASE)
 _SEX_LABEL_RE = re.compile(r"\b(?:Sex|Gender)\s*:\s*(?P<v>Male|Female|M|F)\b", re.IGNORECASE)
 
@@ -88,12 +94,15 @@ def _header_labels(letter: Letter, key: str, region: tuple[int, int]) -> list[re
     return matches_at(_HEADER_RES[key], text, stem_positions(_HEADER_STEMS[key], low, start=s, end=e), e)
 
 
+_NEXT_HEADER_LABEL_RE = re.compile(r"[A-Za-z]+\s*(?:[A-Za-z]+\s*)?:")
+
+
 def _labelled_date(letter: Letter, key: str, region: tuple[int, int]) -> Extracted[dt.date] | None:
     text = letter.text
     for m in _header_labels(letter, key, region):
         window = text[m.end(): min(m.end() + 40, len(text))]
         # The value must come before the next label ("Priority: Standard Application Received: 01/09/2017").
-        nxt = re.search(r"[A-Za-z]+\s*(?:[A-Za-z]+\s*)?:", window)
+        nxt = _NEXT_HEADER_LABEL_RE.search(window)
         limit = nxt.start() if nxt else len(window)
         ds = [d for d in find_dates(window) if d.start <= limit]
         if ds:
@@ -123,32 +132,45 @@ def _any_labels(text: str, start: int, end: int) -> list[re.Match[str]]:
     return matches_at(_ANY_LABEL_DATE_RE, text, sorted(starts), end)
 
 
-def _classified_header_dates(letter: Letter, region: tuple[int, int]) -> dict[str, Extracted[dt.date]]:
+_LOWER_WORD_RE = re.compile(r"[a-z]+")
+
+
+def _label_role(label: str) -> str | None:
+    """The header date a label names, by its words ("Date of UR Decision" -> "ur_decision"), or None."""
+    words = set(_LOWER_WORD_RE.findall(label.lower()))
+    if {"injury", "doi"} & words:
+        return "injury"
+    if ({"ur", "utilization"} & words) or "denial" in words:
+        return "ur_decision"
+    if "application" in words or "received" in words or "filed" in words:
+        return "application_received"
+    if {"assigned", "assignment"} & words:
+        return "assigned"
+    if {"decision", "determination", "issued", "dated", "mailed"} & words:
+        return "determination"
+    return None
+
+
+def _classified_header_dates(letter: Letter, region: tuple[int, int],
+                             known: frozenset[str] | set[str] = frozenset()) -> dict[str, Extracted[dt.date]]:
     """Header dates under labels we have not seen verbatim ("Date of UR Decision:", "IMR Assignment
-    Date:"): classify each "<label>: <date>" pair by the words of its label."""
+    Date:"): classify each "<label>: <date>" pair by the words of its label. ``known``: roles the caller
+    has already (from the verbatim labels); they are left out of the result.
+
+    A label is classified before its date is read: the date of a label that names no role, a role the
+    caller knows or one found at an earlier label is never used, and reading it (a date parse of a window
+    of the header, never seen before on a new letter) was most of this function's time."""
     text = letter.text
     out: dict[str, Extracted[dt.date]] = {}
     for m in _any_labels(text, region[0], region[1]):
+        role = _label_role(m.group("label"))
+        if role is None or role in out or role in known:
+            continue
         ds = find_dates(text[m.end(): m.end() + 25])
         if not ds or ds[0].start != 0:
             continue
-        label = m.group("label").lower()
-        words = set(re.findall(r"[a-z]+", label))
-        if {"injury", "doi"} & words:
-            role = "injury"
-        elif ({"ur", "utilization"} & words) or "denial" in words:
-            role = "ur_decision"
-        elif "application" in words or "received" in words or "filed" in words:
-            role = "application_received"
-        elif {"assigned", "assignment"} & words:
-            role = "assigned"
-        elif {"decision", "determination", "issued", "dated", "mailed"} & words:
-            role = "determination"
-        else:
-            continue
-        if role not in out:
-            d = ds[0]
-            out[role] = ExtractedDate(value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
+        d = ds[0]
+        out[role] = ExtractedDate(value=d.date, evidence=letter.evidence(m.end() + d.start, m.end() + d.end))
     return out
 
 
@@ -472,6 +494,9 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
     requested: list[Extracted[str]] = []
     ur_outcome = ur_reason = None
     plain = text.isascii()  # then a pattern that starts with a word can only match where the word stands
+    # Dates are read only in the sentences that hold a digit (every date has one, and find_dates finds
+    # none without): the same sentences the date cues are looked for in, listed once per letter.
+    dated = {ds for ds, _, _, _ in _dated_sentences(letter, rs, re_)}
     for ss, se in _region_sentences(letter, rs, re_):
         sent = text[ss:se]
         low = sent.lower()
@@ -482,7 +507,7 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
                 diagnoses = _split_list(letter, ss + m.start("v"), ss + m.end("v"))
         # The stem searches below share the sentence's lower case (they would each lower-case it again).
         slow = low if plain else None
-        dates = find_dates(sent)
+        dates = find_dates(sent) if ss in dated else ()
         if dates:
             # what the sentence is about, the same for each of its dates
             # (the patterns tried only where their words stand: a sentence is a few hundred positions)
@@ -525,7 +550,9 @@ def extract_rules(letter: Letter) -> CaseRecord:
     text = letter.text
     region = _header_region(letter)
     case = None
-    m = _CASE_RE.search(text, 0, min(len(text), max(region[1], 2000)))
+    low = letter.lowered()
+    head_end = min(len(text), max(region[1], 2000))
+    m = search_from_stems(_CASE_RE, _CASE_STEMS, text, 0, head_end, low=low)
     if not m:
         m2 = _CASE_BARE_RE.search(text, 0, min(len(text), 3000))
         if m2:
@@ -533,14 +560,15 @@ def extract_rules(letter: Letter) -> CaseRecord:
     else:
         case = ExtractedStr(value=m.group("v").upper(), evidence=letter.evidence(m.start("v"), m.end("v")))
     priority = None
-    pm = _PRIORITY_RE.search(text, 0, min(len(text), max(region[1], 2000)))
+    pm = search_from_stems(_PRIORITY_RE, _PRIORITY_STEMS, text, 0, head_end, low=low)
     if pm:
         word = pm.group("v").lower()
         value = "expedited" if word in ("expedited", "urgent") else "standard"
         priority = ExtractedPriority(value=value, evidence=letter.evidence(pm.start("v"), pm.end("v")))
 
     dates = {k: _labelled_date(letter, k, region) for k in _HEADER_FIELDS}
-    for role, value in _classified_header_dates(letter, region).items():
+    known = {role for role, value in dates.items() if value is not None}
+    for role, value in _classified_header_dates(letter, region, known).items():
         if dates.get(role) is None:
             dates[role] = value
     summary_region = _summary_region(letter)
@@ -554,7 +582,7 @@ def extract_rules(letter: Letter) -> CaseRecord:
         dates["application_received"] = _cue_date(letter, (0, len(text)), _APPLICATION_CUE, ("application",),
                                                   max_gap=40, after_only=True)
     if dates["determination"] is None:
-        m = re.search(r"\bDated\s*:?\s*", text[:600])
+        m = search_from_stems(_DATED_RE, ("dated",), text, 0, 600, low=low)
         if m:
             ds = find_dates(text[m.end(): m.end() + 30])
             if ds and ds[0].start == 0:
