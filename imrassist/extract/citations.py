@@ -34,7 +34,13 @@ def _says_none_cited(text: str) -> bool:
     """``bool(_NONE_CITED_RE.search(text))``: tried at the start (the "None." alternative) and then only where
     one of its words stands. A guideline line is a hundred-odd characters, and the case-insensitive
     alternation tried at every one of them was a tenth of the time spent parsing guideline lines."""
-    return bool(_NONE_CITED_RE.match(text) or search_from_stems(_NONE_CITED_RE, _NONE_CITED_STEMS, text))
+    if _NONE_CITED_RE.match(text):
+        return True
+    if text.isascii():
+        low = text.lower()
+        # (each alternative but the one at the start holds "cite": most lines hold none, only "Citation")
+        return "cite" in low and bool(search_from_stems(_NONE_CITED_RE, _NONE_CITED_STEMS, text, low=low))
+    return bool(search_from_stems(_NONE_CITED_RE, _NONE_CITED_STEMS, text))
 
 
 _PREAMBLE_RE = re.compile(
@@ -333,7 +339,8 @@ def _parse_clause(text: str, start: int, end: int) -> list[ParsedCitation]:
     m = _MTUS_LEAD_RE.match(stripped)
     if m:
         return _parse_mtus(text, offset + m.end(), end, source="MTUS")
-    if _ACOEM_LEAD_RE.match(stripped):
+    # (every match of the ACOEM lead holds "ACOEM": in ASCII text a clause without it is not read through)
+    if (not stripped.isascii() or "acoem" in stripped.lower()) and _ACOEM_LEAD_RE.match(stripped):
         return _parse_acoem(text, offset, end)
     if _ODG_MARK_RE.match(stripped):
         return _parse_non_mtus(text, offset, end)
@@ -393,6 +400,22 @@ def _parse_mtus(text: str, start: int, end: int, *, source: str) -> list[ParsedC
     return out
 
 
+#: The characters a match of _CHUNK_TAIL_RE is made of, but for blanks (``\s`` is what str.isspace() calls blank).
+_TAIL_CHARS = frozenset(",&and")
+
+
+def _strip_list_tail(chunk: str) -> str:
+    """``_CHUNK_TAIL_RE.sub("", chunk)``: the pattern tried only from where the text's tail of list
+    punctuation, "and" letters and blanks starts. Every match reads to the end of the text (its last
+    ``\s*`` takes a final newline too), so it lies in that tail and the substitution cuts the text at the
+    leftmost one; tried at every position, the all-optional pattern cost more than the rest of a group."""
+    j = len(chunk)
+    while j and (chunk[j - 1] in _TAIL_CHARS or chunk[j - 1].isspace()):
+        j -= 1
+    m = _CHUNK_TAIL_RE.search(chunk, j)  # (never None: the pattern matches the empty text at the end)
+    return chunk[:m.start()]
+
+
 def _topic_groups(rest: str) -> list[tuple[str | None, list[int]]]:
     """Section titles with the pages cited for them: each ``Page(s):`` belongs to the titles before it
     ("Anti-inflammatory medications, Page(s): 22, and NSAIDs (...), Page(s): 67-68")."""
@@ -409,7 +432,7 @@ def _topic_groups(rest: str) -> list[tuple[str | None, list[int]]]:
         chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
         chunk = _CHUNK_LEAD_RE.sub("", chunk)
         chunk = _SECTION_LABEL_RE.sub("", chunk, count=1)
-        chunk = _CHUNK_TAIL_RE.sub("", chunk.strip().rstrip(".;,").strip())
+        chunk = _strip_list_tail(chunk.strip().rstrip(".;,").strip())
         chunk = _CHUNK_GUIDELINES_RE.sub("", chunk)
         topics = split_topics(chunk) if chunk.strip(" ,.;:") else []
         if not topics:
@@ -454,17 +477,26 @@ def _parse_acoem(text: str, start: int, end: int) -> list[ParsedCitation]:
     return [ParsedCitation(dict(source="ACOEM", document=document, year=year, topic=t, pages=pages), s, e) for t in topics]
 
 
+def _other_cut(seg: str) -> re.Match[str] | None:
+    """``_OTHER_MARK_RE.search(seg) or _OTHER_SOURCE_RE.search(seg)``, each tried only where it can match:
+    the first where its first word ("and", "Other") stands, the second (case-sensitive) only in a segment
+    that holds "and" at all. Both are tried at every position of the segment otherwise, and neither
+    matches in most segments."""
+    return (search_from_stems(_OTHER_MARK_RE, ("and", "other"), seg)
+            or ("and" in seg and _OTHER_SOURCE_RE.search(seg) or None))
+
+
 def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
     """ODG chapters/topics, ACOEM, and other sources (CMS fee schedules, insurer policy URLs ...)."""
     out: list[ParsedCitation] = []
     seg = text[start:end]
     # Cut off "and Other Medical Treatment Guidelines ..." parts first: they are separate citations.
-    other_cut = _OTHER_MARK_RE.search(seg) or _OTHER_SOURCE_RE.search(seg)
+    other_cut = _other_cut(seg)
     main_end = start + other_cut.start() if other_cut else end
     if other_cut:
         out.extend(_parse_other(text, start + other_cut.end(), end))
     main = text[start:main_end]
-    if _ACOEM_MARK_RE.search(main) and not _ODG_MARK_RE.search(main):
+    if search_from_stems(_ACOEM_MARK_RE, ("acoem",), main) and not _ODG_MARK_RE.search(main):
         return _parse_acoem(text, start, main_end) + out
     marks = list(_ODG_MARK_RE.finditer(main))
     chapter_rx = _chapter_regex()
@@ -511,7 +543,9 @@ def _take_edition_and_year(work: str, year: int | None) -> tuple[str, int | None
     Called before and after the "Guidelines"/"Treatment Guidelines" word is stripped,
     because letters put the edition and year on either side of it; a later year wins.
     """
-    em = _EDITION_RE.search(work)
+    # (every match holds "edition": in ASCII text, where case-insensitive is lower-casing, a piece without
+    # the word is not scanned at every position)
+    em = _EDITION_RE.search(work) if not work.isascii() or "edition" in work.lower() else None
     if em:
         if em.group("year"):
             year = int(em.group("year"))
@@ -521,6 +555,12 @@ def _take_edition_and_year(work: str, year: int | None) -> tuple[str, int | None
         year = int(ym.group(1))
         work = work[ym.end():]
     return work, year
+
+
+_ODG_GUIDELINES_WORD_RE = re.compile(
+    r"^\s*,?\s*(?:Guidelines?|Treatment\s+Guidelines?|Treatment\s+in\s+Workers'?\s*Comp(?:ensation)?)\b\s*,?")
+_CHAPTER_SEP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)(?=[A-Z])")
+_CHAPTER_END_RE = re.compile(r"\s*(?:$|[,:;/(\-–]|and\b|&|chapters?\b)", re.IGNORECASE)
 
 
 def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
@@ -535,25 +575,28 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
             year = int(yy) if len(yy) == 4 else 2000 + int(yy)
         work = work[: um.start()] + work[um.end():]
     work, year = _take_edition_and_year(work, year)
-    work = re.sub(r"^\s*,?\s*(?:Guidelines?|Treatment\s+Guidelines?|Treatment\s+in\s+Workers'?\s*Comp(?:ensation)?)\b\s*,?", "", work)
+    work = _ODG_GUIDELINES_WORD_RE.sub("", work)
     work, year = _take_edition_and_year(work, year)
     work = work.strip(" ,.;:-–")
     if not work:
         return [ParsedCitation(dict(source="ODG", document="Official Disability Guidelines", year=year), start, end)]
-    if _PROSE_RE.match(work) and not (_chapter_regex() and _chapter_regex().match(work)):
-        return []  # a sentence of commentary inside the guideline line, not a citation
     chapter_rx = _chapter_regex()
+    # The known chapter at the start of the piece, matched once (the prose test, the unknown-chapter test
+    # and the first chapter ask for it; the names' alternation is long); each later chapter is matched
+    # once too, as the one that follows (``nxt``) and then as the current one.
+    m = chapter_rx.match(work) if chapter_rx is not None else None
+    if _PROSE_RE.match(work) and not m:
+        return []  # a sentence of commentary inside the guideline line, not a citation
     chapters: list[str] = []
     pos = 0
     plural = False
     gm = _GENERIC_CHAPTER_RE.match(work)
-    if gm and not (chapter_rx and chapter_rx.match(work)):
+    if gm and not m:
         # A chapter we do not know by name, recognisable by the word "Chapter"/"section" after it.
         chapters.append(gm.group("name") + gm.group("word"))
         pos = gm.end()
         chapter_rx = None
     while chapter_rx is not None:
-        m = chapter_rx.match(work, pos)
         if not m:
             break
         name = m.group("name")
@@ -562,14 +605,15 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
             plural = True
         chapters.append(name + (f" {word}" if word and not plural else ""))
         pos = m.end()
-        sep = re.match(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)(?=[A-Z])", work[pos:])
+        sep = _CHAPTER_SEP_RE.match(work[pos:])
         nxt = chapter_rx.match(work, pos + sep.end()) if sep else None
         # Another chapter follows only if it ends like one (a separator, "chapter", a qualifier), not
         # when the chapter's name starts a topic ("Knee & Leg Chapter, Knee brace").
-        if nxt and not re.match(r"\s*(?:$|[,:;/(\-–]|and\b|&|chapters?\b)", work[nxt.end():], re.IGNORECASE):
+        if nxt and not _CHAPTER_END_RE.match(work[nxt.end():]):
             nxt = None
         if sep and nxt:
             pos += sep.end()
+            m = nxt
             continue
         break
     if plural:
