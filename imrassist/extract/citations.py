@@ -339,8 +339,7 @@ def _parse_clause(text: str, start: int, end: int) -> list[ParsedCitation]:
     m = _MTUS_LEAD_RE.match(stripped)
     if m:
         return _parse_mtus(text, offset + m.end(), end, source="MTUS")
-    # (every match of the ACOEM lead holds "ACOEM": in ASCII text a clause without it is not read through)
-    if (not stripped.isascii() or "acoem" in stripped.lower()) and _ACOEM_LEAD_RE.match(stripped):
+    if _acoem_lead(stripped):
         return _parse_acoem(text, offset, end)
     if _ODG_MARK_RE.match(stripped):
         return _parse_non_mtus(text, offset, end)
@@ -450,6 +449,19 @@ _ACOEM_LEAD_RE = re.compile(
 )
 
 
+def _acoem_lead(clause: str) -> re.Match[str] | None:
+    """``_ACOEM_LEAD_RE.match(clause)``, which reads up to the word "ACOEM": in ASCII text (where matching
+    case-insensitively is lower-casing) a clause without the word is not read through."""
+    if clause.isascii() and "acoem" not in clause.lower():
+        return None
+    return _ACOEM_LEAD_RE.match(clause)
+
+
+def _acoem_mark(text: str) -> re.Match[str] | None:
+    """``_ACOEM_MARK_RE.search(text)``, tried only where "acoem" stands (``\b`` first: tried everywhere)."""
+    return search_from_stems(_ACOEM_MARK_RE, ("acoem",), text)
+
+
 def _parse_acoem(text: str, start: int, end: int) -> list[ParsedCitation]:
     """ACOEM cited outside the MTUS: "ACOEM Practice Guidelines, 3rd Edition (2011), <chapter>, <section>".
 
@@ -496,7 +508,7 @@ def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
     if other_cut:
         out.extend(_parse_other(text, start + other_cut.end(), end))
     main = text[start:main_end]
-    if search_from_stems(_ACOEM_MARK_RE, ("acoem",), main) and not _ODG_MARK_RE.search(main):
+    if _acoem_mark(main) and not _ODG_MARK_RE.search(main):
         return _parse_acoem(text, start, main_end) + out
     marks = list(_ODG_MARK_RE.finditer(main))
     chapter_rx = _chapter_regex()
@@ -537,15 +549,21 @@ def _subsplit(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in (_trim(text, s, e) for s, e in spans) if e > s]
 
 
+def _edition(work: str) -> re.Match[str] | None:
+    """``_EDITION_RE.search(work)``: every match holds the word "Edition", so in ASCII text (where matching
+    case-insensitively is lower-casing) a piece without it is not scanned at every position."""
+    if work.isascii() and "edition" not in work.lower():
+        return None
+    return _EDITION_RE.search(work)
+
+
 def _take_edition_and_year(work: str, year: int | None) -> tuple[str, int | None]:
     """Remove an edition mention and a leading year from an ODG piece, noting the year.
 
     Called before and after the "Guidelines"/"Treatment Guidelines" word is stripped,
     because letters put the edition and year on either side of it; a later year wins.
     """
-    # (every match holds "edition": in ASCII text, where case-insensitive is lower-casing, a piece without
-    # the word is not scanned at every position)
-    em = _EDITION_RE.search(work) if not work.isascii() or "edition" in work.lower() else None
+    em = _edition(work)
     if em:
         if em.group("year"):
             year = int(em.group("year"))

@@ -486,6 +486,14 @@ def _split_list(letter: Letter, start: int, end: int) -> list[Extracted[str]]:
     return out
 
 
+def _summary_dates(sent: str, start: int, dated: set[int]) -> tuple:
+    """``find_dates(sent)`` of the summary sentence that starts at ``start``, read only when the sentence
+    is one of those that hold a digit (``dated``: their starts). Every date has a digit, and find_dates
+    finds none without; the sentences are the ones the date cues are looked for in, listed once per
+    letter, and on a letter never seen each find_dates of a sentence is a cache miss."""
+    return find_dates(sent) if start in dated else ()
+
+
 def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSummary:
     text = letter.text
     rs, re_ = _summary_region(letter)
@@ -494,8 +502,6 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
     requested: list[Extracted[str]] = []
     ur_outcome = ur_reason = None
     plain = text.isascii()  # then a pattern that starts with a word can only match where the word stands
-    # Dates are read only in the sentences that hold a digit (every date has one, and find_dates finds
-    # none without): the same sentences the date cues are looked for in, listed once per letter.
     dated = {ds for ds, _, _, _ in _dated_sentences(letter, rs, re_)}
     for ss, se in _region_sentences(letter, rs, re_):
         sent = text[ss:se]
@@ -507,7 +513,7 @@ def _summary(letter: Letter, ur_date: Extracted[dt.date] | None) -> ClinicalSumm
                 diagnoses = _split_list(letter, ss + m.start("v"), ss + m.end("v"))
         # The stem searches below share the sentence's lower case (they would each lower-case it again).
         slow = low if plain else None
-        dates = find_dates(sent) if ss in dated else ()
+        dates = _summary_dates(sent, ss, dated)
         if dates:
             # what the sentence is about, the same for each of its dates
             # (the patterns tried only where their words stand: a sentence is a few hundred positions)
