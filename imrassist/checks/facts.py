@@ -22,7 +22,7 @@ from ..parse import find_age, find_dates, finditer_from_stems, matches_at, searc
 from .common import (
     Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
-    mapped_words, page_refs, sentences, spans_holding, treatment_vocab, word_set,
+    mapped_words, page_refs, sentences, treatment_vocab, word_set,
 )
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
@@ -359,8 +359,9 @@ def _add_record_counts(reference: CaseRecord, counts: dict[str, dict[float, tupl
 def _item_keys(name: str) -> set[str]:
     """Words that point at an item in free text: its specific words, without numbers and fragments."""
     core = core_words()
+    # (A word of letters only holds no digit: no character is both; the test is then one C call.)
     return {w for w in distinctive(name) | core_of(name)
-            if not any(ch.isdigit() for ch in w) and (len(w) >= 3 or w in core)}
+            if (w.isalpha() or not any(ch.isdigit() for ch in w)) and (len(w) >= 3 or w in core)}
 
 
 #: Generic words that still say what kind of treatment an item is; when only one item is of that kind,
@@ -448,11 +449,28 @@ def _weak_words_of(name: str) -> frozenset[str]:
 
 
 def _weak_keys(names: list[str]) -> list[set[str]]:
+    """Per name, its weak words (:func:`_weak_words_of`) that no other name has, as a weak or a plain word.
+
+    Each name's words are gathered once and counted (a word of a name's weak words is another name's too
+    when two names hold it), instead of uniting all the other names' words for each name (n x n unions:
+    a letter with 21 items made 420). The result is the same set difference, made the same way: a set
+    of fewer than four words minus any set is built by adding, in its own order, the words the other set
+    lacks (CPython's ``set - set``), so only whether each of its words is in the other set matters; a
+    larger one (rare) is still taken from the union of the others."""
     cands = [set(_weak_words_of(name)) for name in names]
+    if len(names) <= 1:
+        return [c - set() for c in cands]
+    held = [c | word_set(name) for c, name in zip(cands, names)]
+    count: dict[str, int] = {}
+    for ws in held:
+        for w in ws:
+            count[w] = count.get(w, 0) + 1
     out = []
     for i, c in enumerate(cands):
-        others = set().union(*(cands[j] | word_set(names[j]) for j in range(len(names)) if j != i)) if len(names) > 1 else set()
-        out.append(c - others)
+        if len(c) < 4:
+            out.append(c - {w for w in c if count[w] > 1})
+        else:
+            out.append(c - set().union(*(held[j] for j in range(len(names)) if j != i)))
     return out
 
 
@@ -563,9 +581,7 @@ def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[i
         low = text
     # (every match of the two patterns below holds one of the stems)
     spans = sents if sents is not None else sentences(text)
-    for s, e in (spans[k] for k in sorted(spans_holding(low, spans, _REQUEST_OR_UR_STEMS))):
-        if any(bs <= s < be for bs, be in blocks):
-            continue
+    for s, e in (spans[k] for k in _holding_outside(low, spans, _REQUEST_OR_UR_STEMS, blocks)):
         if not _REQUEST_SENT_RE.search(text, s, e) and not _UR_PART_RE.search(text, s, e):
             continue
         sent = text[s:e]
@@ -579,6 +595,45 @@ def _summary_requests(letter: Letter, items: list[ItemFact], sents: list[tuple[i
                 _amounts(part, f.requested, f.ur_approved)
             elif _REQUEST_SENT_RE.search(part) or _REQUEST_SENT_RE.search(sent) and len(named) == 1:
                 _amounts(part, f.requested)
+
+
+def _holding_outside(low: str, spans: list[tuple[int, int]], words: tuple[str, ...],
+                     blocks: list[tuple[int, int]]) -> list[int]:
+    """``sorted(spans_holding(low, spans, words))`` without the spans that start inside one of ``blocks``
+    (``[start, end)``). The words are looked for only in the stretches of text that the other spans cover
+    (item blocks are most of a letter): a word wholly inside a span is inside its stretch, and a word found
+    in a stretch stands after the start of the stretch's first span and before the end of its last one, so
+    the span it falls in (if any) is one of the stretch's."""
+    cut: list[list[int]] = []
+    for bs, be in sorted(blocks):
+        if bs >= be:
+            continue
+        if cut and bs <= cut[-1][1]:
+            cut[-1][1] = max(cut[-1][1], be)
+        else:
+            cut.append([bs, be])
+    cut_starts = [bs for bs, _ in cut]
+    stretches: list[list[int]] = []  # [first span, last span] of each run of spans that start outside the blocks
+    for k, (s, _) in enumerate(spans):
+        j = bisect_right(cut_starts, s) - 1
+        if j >= 0 and s < cut[j][1]:
+            continue
+        if stretches and stretches[-1][1] == k - 1:
+            stretches[-1][1] = k
+        else:
+            stretches.append([k, k])
+    starts = [s for s, _ in spans]
+    holding: set[int] = set()
+    for k0, k1 in stretches:
+        a, b = spans[k0][0], spans[k1][1]
+        for w in words:
+            i = low.find(w, a, b)
+            while i >= 0:
+                k = bisect_right(starts, i) - 1
+                if k >= 0 and i + len(w) <= spans[k][1]:
+                    holding.add(k)
+                i = low.find(w, i + 1, b)
+    return sorted(holding)
 
 
 def _named(text: str, items: list[ItemFact]) -> list[ItemFact]:
