@@ -11,6 +11,7 @@ glued tokens and mixed case.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
+from rapidfuzz import fuzz
 
 from imrassist.checks import facts as F
+from imrassist.checks import record as R
 from imrassist.checks import reference_record
 from imrassist.checks.common import sentences, spans_holding, word_set
+from imrassist.checks.registry import CheckContext
 from imrassist.evals.mutate import record_mutants
 from imrassist.letter import Letter, read_letter
-from imrassist.models import CaseRecord
+from imrassist.models import CaseRecord, Citation, Extracted
+from imrassist.parse import norm_words
 
 from tests.test_checks_helpers import HAVE_LETTERS, SEED, SHARED
 
@@ -197,3 +203,222 @@ def test_item_keys_equal_the_digit_scan_on_the_corpus():
 @given(_texts_of(NAME_VOCAB + ["x²", "a³b", "١٢", "３", "ab1", "B12"], size=10))
 def test_item_keys_equal_the_digit_scan(name):
     assert F._item_keys(name) == _plain_item_keys(name)
+
+
+# -------------------------------------------------------------------------------------------- record
+
+
+def _plain_walk(obj: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return
+    if isinstance(obj, (Extracted, Citation)):
+        out.append((path, obj))
+    elif isinstance(obj, BaseModel):
+        for name in R._fields(type(obj)):
+            _plain_walk(getattr(obj, name), f"{path}.{name}" if path else name, out)
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _plain_walk(v, f"{path}[{i}]", out)
+
+
+def _check_walk(obj: Any, path: str = "") -> None:
+    want: list[tuple[str, Any]] = []
+    _plain_walk(obj, path, want)
+    got = list(R.walk(obj, path))
+    assert [p for p, _ in got] == [p for p, _ in want]
+    assert all(a is b for (_, a), (_, b) in zip(got, want))
+
+
+def test_walk_equals_the_plain_walk_on_the_corpus():
+    for _, rec, _ in _records():
+        _check_walk(rec)
+        _check_walk(rec.items, "items")
+        _check_walk(rec.items[0] if rec.items else None, "x")
+    for obj in (None, 3, "text", [], (), {"a": 1}, [None, [[]], ()], True):
+        _check_walk(obj)
+    rec = _letters()[0][1]
+    _check_walk((rec.items[0].treatment, [rec.dates, (rec.worker,)], {"x": rec.worker}, rec.items[0].guidelines))
+
+
+def _plain_shape(path: str) -> str:
+    shape = path if "licensed_in" not in path else "licensed_in"
+    return R._INDEX_RE.sub("[]", shape) if "[" in shape else shape
+
+
+@settings(FAST)
+@given(_texts_of(["items", "[", "]", "[0]", "[12]", ".", "quantity", "licensed_in", "reviewer", "٣", "²"], size=10))
+def test_path_shapes_equal_the_plain_substitution(path):
+    assert R._shape(path) == _plain_shape(path)
+    assert R._shape(path) == _plain_shape(path)  # (the second time from the table)
+
+
+def test_path_shapes_equal_the_plain_substitution_on_the_corpus():
+    for _, rec, _ in _records():
+        for path, _ in R.walk(rec):
+            assert R._shape(path) == _plain_shape(path)
+
+
+def _plain_name_score(a: str, b: str) -> float:
+    x, y = norm_words(a), norm_words(b)
+    if not x or not y:
+        return 0.0
+    if x == y:
+        return 100.0
+    score = float(fuzz.token_set_ratio(x, y))
+    if (x in y or y in x) and min(len(x), len(y)) >= 4:
+        score = max(score, 90.0)
+    return score
+
+
+def _plain_pair_items(record: CaseRecord, facts: F.LetterFacts) -> list[F.ItemFact | None]:
+    letter = facts.letter
+    cands: list[tuple[float, int, int]] = []
+    for i, it in enumerate(record.items):
+        rspan = it.treatment.evidence.span if it.treatment.evidence else None
+        for j, f in enumerate(facts.items):
+            score = _plain_name_score(it.treatment.value, f.name)
+            if f.item is not None and f.item.original_request is not None:
+                score = max(score, _plain_name_score(it.treatment.value, f.item.original_request.value))
+            if score < 80:
+                continue
+            block = letter.to_original(*f.block)
+            bonus = 5.0 if R._overlap(rspan, block) else 0.0
+            cands.append((score + bonus, i, j))
+    cands.sort(key=lambda c: (-c[0], c[1], c[2]))
+    out: list[F.ItemFact | None] = [None] * len(record.items)
+    used: set[int] = set()
+    for _, i, j in cands:
+        if out[i] is None and j not in used:
+            out[i] = facts.items[j]
+            used.add(j)
+    return out
+
+
+def _check_pairs(record: CaseRecord, facts: F.LetterFacts) -> None:
+    got, want = R.pair_items(record, facts), _plain_pair_items(record, facts)
+    assert [id(f) for f in got] == [id(f) for f in want]
+
+
+def test_pairs_equal_the_plain_pairing_on_the_corpus():
+    asked = 0
+    for _, rec, facts in _records():
+        _check_pairs(rec, facts)
+        # records that name items by the original request, where the letter has one
+        names = [f.item.original_request.value for f in facts.items if f.item and f.item.original_request]
+        if names and rec.items:
+            asked += 1
+            _check_pairs(_renamed(rec, names), facts)
+            _check_pairs(_renamed(rec, [n + " x" for n in names] + [n[:-3] for n in names]), facts)
+        assert all(R._name_score(it.treatment.value, f.name) == _plain_name_score(it.treatment.value, f.name)
+                   for it in rec.items for f in facts.items)
+    assert asked
+
+
+def _renamed(rec: CaseRecord, names: list[str]) -> CaseRecord:
+    items = [it.model_copy(update={"treatment": it.treatment.model_copy(update={"value": names[k % len(names)]})})
+             for k, it in enumerate(rec.items)]
+    return rec.model_copy(update={"items": items})
+
+
+@settings(FAST)
+@given(st.integers(0, 10_000), st.lists(_texts_of(NAME_VOCAB, size=6), min_size=1, max_size=5), st.booleans())
+def test_pairs_equal_the_plain_pairing(k, names, keep_some):
+    lt, ref, facts = _records()[k % len(_records())]
+    if keep_some:
+        names = names + [it.treatment.value for it in ref.items]
+    _check_pairs(_renamed(ref, names), facts)
+    for a in names:
+        for b in names[:3]:
+            assert R._name_score(a, b) == _plain_name_score(a, b)
+
+
+def _plain_citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any, Any, tuple[int, int] | None]]:
+    """checks.record._citation_problems as it was: every paired item's block pages read first."""
+    record = ctx.record
+    out: list[tuple[str, str, str, str, Any, Any, tuple[int, int] | None]] = []
+    if record is None:
+        return out
+    facts = ctx.facts
+    for i, (it, f) in enumerate(zip(record.items, _plain_pair_items(record, facts))):
+        if f is None:
+            continue
+        block_pages = set(R.pages_in(facts.block_text(f)))
+        for which in ("guidelines", "ca_guidelines"):
+            line, cands = R._cite_lines(ctx, f, which)
+            for j, c in enumerate(getattr(it, which)):
+                field = f"items[{i}].{which}[{j}]"
+                span = c.evidence.span if c.evidence and c.evidence.span else None
+                here = line
+                if c.source != "OTHER":
+                    if not any(x.source == c.source for x in cands) and not R._source_in(c.source, here) \
+                            and not any(x.source == c.source for x in R._quote_citations(c)):
+                        out.append(("guideline", "SOURCE_MISMATCH", "error",
+                                    f"{field}: source {c.source} is not what the letter's citation line cites",
+                                    c.source, ", ".join(sorted({x.source for x in cands})) or None, span))
+                if c.topic and not R._topic_ok(c.topic, here, cands) and not R._topic_ok(c.topic, here, R._quote_citations(c)):
+                    out.append(("guideline", "TOPIC_MISMATCH", "error",
+                                f"{field}: topic {c.topic!r} is not cited in the letter's guideline line",
+                                c.topic, "; ".join(x.topic for x in cands if x.topic) or None, span))
+                if c.document and not R._doc_ok(c.document, here, cands) and not R._doc_ok(c.document, here, R._quote_citations(c)):
+                    out.append(("guideline", "DOCUMENT_UNSUPPORTED", "warning",
+                                f"{field}: document {c.document!r} is not named in the letter's guideline line",
+                                c.document, "; ".join(x.document for x in cands if x.document) or None, span))
+                if c.year is not None and not any(x.year == c.year for x in cands) and str(c.year) not in here \
+                        and not any(x.year == c.year for x in R._quote_citations(c)):
+                    out.append(("guideline", "YEAR_MISMATCH", "error",
+                                f"{field}: year {c.year} is not printed with the letter's citation",
+                                c.year, ", ".join(sorted({str(x.year) for x in cands if x.year})) or None, span))
+                line_pages = set(R.pages_in(here)) | {p for x in cands for p in x.pages}
+                for p in c.pages:
+                    if p in line_pages:
+                        continue
+                    line_pages = line_pages | {q for x in R._quote_citations(c) for q in x.pages}
+                    if p in line_pages:
+                        continue
+                    if p in block_pages or p in facts.pages:
+                        out.append(("page", "PAGE_ELSEWHERE", "warning",
+                                    f"{field}: page {p} is cited in the letter, but not on this citation line",
+                                    p, ", ".join(str(x) for x in sorted(line_pages)) or None, facts.pages.get(p) or span))
+                    else:
+                        out.append(("page", "PAGE_NOT_CITED", "error",
+                                    f"{field}: page {p} is not cited in the letter",
+                                    p, ", ".join(str(x) for x in sorted(line_pages)) or None, span))
+    return out
+
+
+def _check_citations(lt: Letter, ref: CaseRecord, rec: CaseRecord, facts: F.LetterFacts) -> None:
+    ctx = CheckContext(letter=lt, reference=ref, record=rec)
+    ctx._memo["facts"] = facts
+    assert R._citation_problems(ctx) == _plain_citation_problems(ctx)
+
+
+def test_citation_problems_equal_the_plain_reading_on_the_corpus():
+    refs = {id(lt): ref for lt, ref in _letters()}
+    for lt, rec, facts in _records():
+        _check_citations(lt, refs[id(lt)], rec, facts)
+
+
+@settings(FAST)
+@given(st.integers(0, 10_000), st.lists(st.integers(0, 400), max_size=6), st.integers(0, 50),
+       _texts_of(["MTUS", "ODG", "Knee", "Chronic Pain", "page", "²", "ſ", " "], size=5), st.booleans())
+def test_citation_problems_equal_the_plain_reading(k, pages, which, topic, no_pages):
+    """Pages that the letter cites on the line, elsewhere in the item's block, elsewhere in the letter,
+    or nowhere; topics and documents of generated text. (With ``no_pages`` the letter's page list is
+    left empty, so that a page of the item's block is the only thing that tells "cited elsewhere".)"""
+    lt, ref = _letters()[k % len(_letters())]
+    facts = F.build_facts(lt, ref)
+    if no_pages:
+        facts = dataclasses.replace(facts, pages={})
+    cites = [(i, w, j) for i, it in enumerate(ref.items) for w in ("guidelines", "ca_guidelines")
+             for j in range(len(getattr(it, w)))]
+    if not cites:
+        return
+    i, w, j = cites[which % len(cites)]
+    block_pages = sorted(R.pages_in(facts.block_text(facts.items[i]))) if i < len(facts.items) else []
+    c = getattr(ref.items[i], w)[j].model_copy(update={"pages": pages + block_pages[:8] + sorted(facts.pages)[:2],
+                                                        "topic": topic or None, "document": topic or None})
+    items = list(ref.items)
+    lst = list(getattr(items[i], w))
+    lst[j] = c
+    items[i] = items[i].model_copy(update={w: lst})
+    _check_citations(lt, ref, ref.model_copy(update={"items": items}), facts)

@@ -51,16 +51,70 @@ def walk(obj: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _walk(obj: Any, path: str, out: list[tuple[str, Any]]) -> None:
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return
-    if isinstance(obj, (Extracted, Citation)):
+    kind = _KINDS.get(type(obj))
+    if kind is None:
+        kind = _kind(obj)
+    if kind == _LEAF:
         out.append((path, obj))
+    elif kind == _MODEL:
+        _walk_fields(obj, path, out)
+    elif kind == _SEQ:
+        _walk_items(obj, path, out)
+
+
+# What :func:`_walk` does with a value, by its type (isinstance depends on the type alone): a record is a
+# few hundred values, most of them None, strings and numbers, and a node's path is only spelled out for a
+# value under which a node can stand.
+_NOTHING, _LEAF, _MODEL, _SEQ = 0, 1, 2, 3
+_KINDS: dict[type, int] = {}
+
+
+def _kind(obj: Any) -> int:
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        kind = _NOTHING
+    elif isinstance(obj, (Extracted, Citation)):
+        kind = _LEAF
     elif isinstance(obj, BaseModel):
-        for name in _fields(type(obj)):
-            _walk(getattr(obj, name), f"{path}.{name}" if path else name, out)
+        kind = _MODEL
     elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            _walk(v, f"{path}[{i}]", out)
+        kind = _SEQ
+    else:
+        kind = _NOTHING
+    _KINDS[type(obj)] = kind
+    return kind
+
+
+def _walk_fields(obj: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    for name in _fields(type(obj)):
+        v = getattr(obj, name)
+        kind = _KINDS.get(type(v))
+        if kind is None:
+            kind = _kind(v)
+        if kind == _NOTHING:
+            continue
+        p = f"{path}.{name}" if path else name
+        if kind == _LEAF:
+            out.append((p, v))
+        elif kind == _MODEL:
+            _walk_fields(v, p, out)
+        else:
+            _walk_items(v, p, out)
+
+
+def _walk_items(obj: Any, path: str, out: list[tuple[str, Any]]) -> None:
+    for i, v in enumerate(obj):
+        kind = _KINDS.get(type(v))
+        if kind is None:
+            kind = _kind(v)
+        if kind == _NOTHING:
+            continue
+        p = f"{path}[{i}]"
+        if kind == _LEAF:
+            out.append((p, v))
+        elif kind == _MODEL:
+            _walk_fields(v, p, out)
+        else:
+            _walk_items(v, p, out)
 
 
 def _fmt(value: Any) -> str:
@@ -113,13 +167,13 @@ def _pronoun_sex(frag: str) -> str | None:
 #: (every record of a letter, e.g. in a mutation suite); over a batch of distinct letters it would only grow.
 _REREAD_MEMO: dict[tuple[str, str, str, str], tuple[bool, Any] | None] = {}
 _REREAD_MEMO_SIZE = 4096
+_SHAPES: dict[str, str] = {}  # path -> :func:`_shape`
 
 
 def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """:func:`_reread_uncached`, memoised: a pure function of the field, the value and the quote (the same
     quotes come back for every record of a letter)."""
-    shape = path if "licensed_in" not in path else "licensed_in"
-    key = (_INDEX_RE.sub("[]", shape) if "[" in shape else shape, type(value).__name__, repr(value), frag)
+    key = (_shape(path), type(value).__name__, repr(value), frag)
     try:
         return _REREAD_MEMO[key]
     except KeyError:
@@ -129,6 +183,19 @@ def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
         _REREAD_MEMO.clear()
     _REREAD_MEMO[key] = out
     return out
+
+
+def _shape(path: str) -> str:
+    """The field a path names, whatever the list indices (``items[3].quantity`` -> ``items[].quantity``):
+    the memo's key. Looked up by path (the same few dozen paths come back in every record)."""
+    shape = _SHAPES.get(path)
+    if shape is None:
+        shape = path if "licensed_in" not in path else "licensed_in"
+        shape = _INDEX_RE.sub("[]", shape) if "[" in shape else shape
+        if len(_SHAPES) >= _REREAD_MEMO_SIZE:
+            _SHAPES.clear()
+        _SHAPES[path] = shape
+    return shape
 
 
 _LAST_INDEX = re.compile(r"\[\d+\]$")
@@ -295,7 +362,11 @@ def check_grounding(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
 
 
 def _name_score(a: str, b: str) -> float:
-    x, y = norm_words(a), norm_words(b)
+    return _words_score(_nw(a), _nw(b))
+
+
+def _words_score(x: str, y: str) -> float:
+    """:func:`_name_score` of two names already read by :func:`imrassist.parse.norm_words`."""
     if not x or not y:
         return 0.0
     if x == y:
@@ -314,15 +385,23 @@ def pair_items(record: CaseRecord, facts: LetterFacts) -> list[ItemFact | None]:
     """The letter item each record item stands for (by name; evidence position breaks ties), or None."""
     letter = facts.letter
     cands: list[tuple[float, int, int]] = []
+    # (Each name is read once, not once per pair: a letter of n items pairs n x n names.)
+    names = [_nw(f.name) for f in facts.items]
+    asked = [_nw(f.item.original_request.value) if f.item is not None and f.item.original_request is not None
+             else None for f in facts.items]
+    blocks: dict[int, tuple[int, int]] = {}
     for i, it in enumerate(record.items):
         rspan = it.treatment.evidence.span if it.treatment.evidence else None
+        x = _nw(it.treatment.value)
         for j, f in enumerate(facts.items):
-            score = _name_score(it.treatment.value, f.name)
-            if f.item is not None and f.item.original_request is not None:
-                score = max(score, _name_score(it.treatment.value, f.item.original_request.value))
+            score = _words_score(x, names[j])
+            if asked[j] is not None:
+                score = max(score, _words_score(x, asked[j]))  # type: ignore[arg-type]
             if score < 80:
                 continue
-            block = letter.to_original(*f.block)
+            block = blocks.get(j)
+            if block is None:
+                block = blocks[j] = letter.to_original(*f.block)
             bonus = 5.0 if _overlap(rspan, block) else 0.0
             cands.append((score + bonus, i, j))
     cands.sort(key=lambda c: (-c[0], c[1], c[2]))
@@ -699,7 +778,8 @@ def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any,
     for i, (it, f) in enumerate(zip(record.items, _pairs(ctx))):
         if f is None:
             continue
-        block_pages = set(pages_in(facts.block_text(f)))
+        # The pages of the item's block are read only if a cited page is on neither its line nor its quote.
+        block_pages: set[int] | None = None
         for which in ("guidelines", "ca_guidelines"):
             line, cands = _cite_lines(ctx, f, which)
             for j, c in enumerate(getattr(it, which)):
@@ -735,7 +815,9 @@ def _citation_problems(ctx: CheckContext) -> list[tuple[str, str, str, str, Any,
                     line_pages = line_pages | {q for x in _quote_citations(c) for q in x.pages}
                     if p in line_pages:
                         continue
-                    if p in block_pages or p in facts.pages:
+                    if p not in facts.pages and block_pages is None:
+                        block_pages = set(pages_in(facts.block_text(f)))
+                    if p in facts.pages or p in block_pages:  # type: ignore[operator]
                         out.append(("page", "PAGE_ELSEWHERE", "warning",
                                     f"{field}: page {p} is cited in the letter, but not on this citation line",
                                     p, ", ".join(str(x) for x in sorted(line_pages)) or None, facts.pages.get(p) or span))
