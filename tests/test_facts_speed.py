@@ -30,7 +30,7 @@ from imrassist.checks.registry import CheckContext
 from imrassist.evals.mutate import record_mutants
 from imrassist.letter import Letter, read_letter
 from imrassist.models import CaseRecord, Citation, Extracted
-from imrassist.parse import norm_words
+from imrassist.parse import norm_words, search_from_stems
 
 from tests.test_checks_helpers import HAVE_LETTERS, SEED, SHARED
 
@@ -203,6 +203,65 @@ def test_item_keys_equal_the_digit_scan_on_the_corpus():
 @given(_texts_of(NAME_VOCAB + ["x²", "a³b", "١٢", "３", "ab1", "B12"], size=10))
 def test_item_keys_equal_the_digit_scan(name):
     assert F._item_keys(name) == _plain_item_keys(name)
+
+
+#: Every word the kind, surgery, retrospective and source patterns are made of, and near misses.
+PATTERN_VOCAB = [
+    " ", " ", "-", "device", "unit", "machine", "stimulator", "tens", "TENS", "cpm", "continuous passive motion",
+    "continuous  passive\nmotion", "interferential", "h-wave", "hwave", "e-stim", "estim", "pump", "cryotherapy",
+    "cold therapy", "vasocompression", "traction", "nmes", "ems", "60 mg", "60mg", "mcg", "#60", "# 60", "#", "tablet",
+    "tablets", "capsules", "cream", "gel", "ointment", "lotion", "patches", "refills", "tests", "testing", "screens",
+    "panel", "labs", "cbc", "bmp", "urinalysis", "uds", "udt", "ekg", "ecg", "emg", "ncv", "ncs", "mri", "x-rays",
+    "xray", "ct", "scan", "imaging", "radiographs", "ultrasound", "arthrogram", "myelogram", "consultation",
+    "referral", "evaluation", "stay", "inpatient", "hospitalization", "surgery", "surgical", "arthroscopic",
+    "arthroplasty", "fusion", "laminectomy", "discectomy", "decompression", "replacement", "repair",
+    "reconstruction", "debridement", "acromioplasty", "excision", "release", "myofascial release", "-ectomy",
+    "otomy", "-plasty", "retro", "retrospective", "retroactive", "DOS", "date of service", "date  of\tservice",
+    "MTUS", "Medical Treatment Utilization Schedule", "Chronic Pain Medical Treatment", "Chronic Pain Treatment",
+    "ACOEM", "American College of Occupational", "ODG", "Official Disability Guidelines", "medical", "official",
+    "american", "chronic", "x", "s", "k", "i", "ſ", "K", "İ", "ı", "é", "²", "٣", "_", "7",
+]
+
+
+def _check_hinted(text: str) -> None:
+    low = F._ascii_lower(text)
+    assert low == (text.lower() if text.isascii() else None)
+    for (rx, _), hints in zip(F._KINDS, F._KIND_HINTS):
+        assert F._searched(rx, hints, text, low) == (rx.search(text) is not None), (rx.pattern, text)
+    assert F._searched(F._SURGERY_NAME_RE, F._SURGERY_HINTS, text, low) == (F._SURGERY_NAME_RE.search(text) is not None)
+    assert F._searched(F._RETRO, F._RETRO_HINTS, text, low) == (F._RETRO.search(text) is not None)
+    letter_low = text.lower() if text.isascii() else None  # (as Letter.lowered gives it)
+    for _, rx, stems in F._SOURCE_RES:
+        assert F._names_source(rx, stems, text, letter_low) == \
+            (search_from_stems(rx, stems, text, low=letter_low) is not None) == (rx.search(text) is not None)
+
+
+def _plain_weak_words_of(name: str) -> frozenset[str]:
+    ws = word_set(name)
+    extra = {"surgery", "operation"} if F._SURGERY_NAME_RE.search(name) else set()
+    for rx, kind_words in F._KINDS:
+        if rx.search(name):
+            extra |= kind_words
+    return frozenset({w for w in ws if w in F._WEAK_KEY_WORDS} | extra)
+
+
+def test_hinted_searches_equal_the_plain_searches_on_the_corpus():
+    for lt, ref in _letters():
+        for it in ref.items:
+            _check_hinted(it.treatment.value)
+            assert F._weak_words_of.__wrapped__(it.treatment.value) == _plain_weak_words_of(it.treatment.value)
+        for _, rx, stems in F._SOURCE_RES:
+            assert F._names_source(rx, stems, lt.text, lt.lowered()) == (rx.search(lt.text) is not None)
+    for word in PATTERN_VOCAB:
+        for text in (word, word.upper(), f"a {word}.", f"{word}s", f"x{word}"):
+            _check_hinted(text)
+
+
+@settings(FAST)
+@given(_texts_of(PATTERN_VOCAB, size=8))
+def test_hinted_searches_equal_the_plain_searches(text):
+    _check_hinted(text)
+    assert F._weak_words_of.__wrapped__(text) == _plain_weak_words_of(text)
 
 
 # -------------------------------------------------------------------------------------------- record
