@@ -12,6 +12,7 @@ glued tokens and mixed case.
 from __future__ import annotations
 
 import dataclasses
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -481,3 +482,54 @@ def test_citation_problems_equal_the_plain_reading(k, pages, which, topic, no_pa
     lst[j] = c
     items[i] = items[i].model_copy(update={w: lst})
     _check_citations(lt, ref, ref.model_copy(update={"items": items}), facts)
+
+
+def _plain_key(path: str, value: Any, frag: str) -> tuple:
+    return (_plain_shape(path), type(value).__name__, repr(value), frag)
+
+
+class _Masked(str):
+    """A text whose repr is not the text (a str subclass keeps its repr in the key)."""
+
+    def __repr__(self) -> str:
+        return "***"
+
+
+def _check_keys(args: list[tuple[str, Any, str]]) -> None:
+    """Two re-readings share the memo's entry exactly when they shared it with repr(value) in the key."""
+    for a in args:
+        for b in args:
+            assert (R._reread_key(*a) == R._reread_key(*b)) == (_plain_key(*a) == _plain_key(*b)), (a, b)
+
+
+def test_reread_memo_keys_equal_the_repr_keys_on_the_corpus():
+    for _, rec, _ in _records()[:40]:
+        args = [(p, n.value, n.evidence.quote) for p, n in R.walk(rec) if n.evidence is not None and not isinstance(n, Citation)]
+        _check_keys(args[:25])
+
+
+@settings(FAST)
+@given(st.lists(st.one_of(_texts_of(NAME_VOCAB + ["'", '"', "\\", "1", "1.0", "True", "None"], size=4),
+                          st.integers(-3, 3), st.floats(allow_nan=False), st.booleans(), st.none()), max_size=6))
+def test_reread_memo_keys_equal_the_repr_keys(values):
+    values = values + [repr(v) for v in values] + [str(v) for v in values] + [_Masked(str(v)) for v in values[:3]]
+    _check_keys([("items[0].treatment", v, "q") for v in values] + [("items[1].treatment", v, "q") for v in values[:2]])
+
+
+def _plain_header_words(text: str, block: tuple[int, int]) -> set[str]:
+    header = R._collapsed(text[block[0]:block[1]].split("\n", 1)[0])
+    return {R.singular(x) for x in re.findall(r"[a-z][a-z\-]*", header.lower())}
+
+
+def test_header_words_equal_the_split_block_on_the_corpus():
+    for lt, ref in _letters():
+        facts = F.build_facts(lt, ref)
+        blocks = [f.block for f in facts.items] + [(0, len(lt.text)), (0, 0), (5, 3), (len(lt.text) - 9, len(lt.text) + 5)]
+        for b in blocks:
+            assert R._header_words(lt.text, b) == _plain_header_words(lt.text, b)
+
+
+@settings(FAST)
+@given(_texts_of(NAME_VOCAB + ["\n", "\r\n", "\n\n", "Visits", "SESSIONS", "ﬁ"], size=12), st.integers(-3, 60), st.integers(-3, 80))
+def test_header_words_equal_the_split_block(text, s, e):
+    assert R._header_words(text, (max(s, 0), e)) == _plain_header_words(text, (max(s, 0), e))

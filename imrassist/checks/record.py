@@ -165,7 +165,7 @@ def _pronoun_sex(frag: str) -> str | None:
 
 #: Re-readings of quotes, by field shape, value and quote. Bounded: what repeats is the same letter's quotes
 #: (every record of a letter, e.g. in a mutation suite); over a batch of distinct letters it would only grow.
-_REREAD_MEMO: dict[tuple[str, str, str, str], tuple[bool, Any] | None] = {}
+_REREAD_MEMO: dict[tuple[str, str, Any, str], tuple[bool, Any] | None] = {}
 _REREAD_MEMO_SIZE = 4096
 _SHAPES: dict[str, str] = {}  # path -> :func:`_shape`
 
@@ -173,7 +173,7 @@ _SHAPES: dict[str, str] = {}  # path -> :func:`_shape`
 def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """:func:`_reread_uncached`, memoised: a pure function of the field, the value and the quote (the same
     quotes come back for every record of a letter)."""
-    key = (_shape(path), type(value).__name__, repr(value), frag)
+    key = _reread_key(path, value, frag)
     try:
         return _REREAD_MEMO[key]
     except KeyError:
@@ -183,6 +183,13 @@ def _reread(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
         _REREAD_MEMO.clear()
     _REREAD_MEMO[key] = out
     return out
+
+
+def _reread_key(path: str, value: Any, frag: str) -> tuple[str, str, Any, str]:
+    """The memo's key: the field's shape, the value's type and repr, the quote. (A text value stands for its
+    repr: two texts have the same repr exactly when they are the same text, and a long quote's repr is a
+    copy of it.)"""
+    return (_shape(path), type(value).__name__, value if type(value) is str else repr(value), frag)
 
 
 def _shape(path: str) -> str:
@@ -527,6 +534,15 @@ def _name_quantity(name: str) -> tuple[float, str] | None:
     return (float(q.amount), q.unit) if q else None
 
 
+def _header_words(text: str, block: tuple[int, int]) -> set[str]:
+    """The words (singular) of the first line of an item's block: read only for a unit the item's own
+    reading does not give (the line is found in the letter, not by splitting a copy of the whole block)."""
+    s, e = block
+    nl = text.find("\n", s, e)
+    header = _collapsed(text[s:nl if nl >= 0 else e])
+    return {singular(x) for x in re.findall(r"[a-z][a-z\-]*", header.lower())}
+
+
 @register(
     "record.count", code="RECORD_COUNT", kind="count", targets=("record",),
     severity="error: a quantity, unit or limit that differs from the item text / rationale, or reviewer "
@@ -541,7 +557,6 @@ def check_counts(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
     for i, (it, f) in enumerate(zip(record.items, _pairs(ctx))):
         if f is None:
             continue
-        header = _collapsed(ctx.letter.text[f.block[0]:f.block[1]].split("\n", 1)[0])
         lq = _letter_quantity(f)
         if it.quantity is not None:
             v = it.quantity.value
@@ -565,19 +580,18 @@ def check_counts(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
             u = it.unit.value
             lu = lq[1] if lq else ""
             field = f"items[{i}].unit"
-            header_words = {singular(x) for x in re.findall(r"[a-z][a-z\-]*", header.lower())}
-            if lu and (u == lu or (_unit_key(u) is not None and _unit_key(u) == _unit_key(lu))):
-                pass
-            elif all(singular(w) in header_words for w in u.lower().split()):
-                if lu:
-                    yield emit("UNIT_OTHER_READING", "warning", field, f"{field} is {u!r}; the item counts {lu!r}",
+            if not (lu and (u == lu or (_unit_key(u) is not None and _unit_key(u) == _unit_key(lu)))):
+                header_words = _header_words(ctx.letter.text, f.block)
+                if all(singular(w) in header_words for w in u.lower().split()):
+                    if lu:
+                        yield emit("UNIT_OTHER_READING", "warning", field, f"{field} is {u!r}; the item counts {lu!r}",
+                                   found=u, expected=lu, span=f.name_span)
+                elif lu:
+                    yield emit("UNIT_MISMATCH", "error", field, f"{field} is {u!r}; the letter's item counts {lu!r}",
                                found=u, expected=lu, span=f.name_span)
-            elif lu:
-                yield emit("UNIT_MISMATCH", "error", field, f"{field} is {u!r}; the letter's item counts {lu!r}",
-                           found=u, expected=lu, span=f.name_span)
-            else:
-                yield emit("UNIT_UNSUPPORTED", "warning", field, f"{field} is {u!r}, a unit the item does not state",
-                           found=u, span=f.name_span)
+                else:
+                    yield emit("UNIT_UNSUPPORTED", "warning", field, f"{field} is {u!r}, a unit the item does not state",
+                               found=u, span=f.name_span)
         if it.limit is not None:
             lim = it.limit.value
             field = f"items[{i}].limit"
