@@ -183,6 +183,13 @@ _REQUEST_RE = {
 }
 #: Every request phrase holds one of these (lower-cased).
 _REQUEST_STEMS = {"en": ("ask", "request", "want"), "es": ("pidi", "solicit")}
+#: The words every match of a language's _UR_SENT_RE starts with (lower case; see parse.search_from_stems).
+_UR_STARTS = {"en": ("utilization", "ur", "claims", "turned", "first", "insurer"),
+              "es": ("revisi", "ur", "primera", "administrador")}
+#: Every match of a language's _APPEAL_RE / _BUT_NOT holds one of these (lower case): in ASCII text, a
+#: sentence without one is not searched.
+_APPEAL_STEMS = {"en": ("appeal", "wcab"), "es": ("apela", "junta", "wcab")}
+_BUT_STEMS = {"en": ("but",), "es": ("pero",)}
 _PLURAL_RE = {
     "en": re.compile(r"\b(?:both|all|these|those|them|each|denials|items|requests|treatments)\b", re.I),
     "es": re.compile(r"\b(?:ambos|ambas|todos|todas|estos|estas|ellos|negaciones|solicitudes|tratamientos)\b", re.I),
@@ -310,6 +317,8 @@ _EARLIER_RE = {
 #: Before a count, words that mean the part still in dispute ("the other 6 visits"), not UR's part.
 _REST_BEFORE = re.compile(r"\b(?:other|remaining|rest|additional|extra|further|otr[oa]s|restantes?|adicionales?|dem[aá]s)\s+(?:\w+\s+)?$", re.I)
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\bbut\b|\bpero\b|\band\s+so\b|\bso\b|\bthen\b|\bluego\b|\bas[ií]\s+que\b", re.I)
+#: A match ending where the last clause break ends (greedy: the break that starts last; see _clause_around).
+_CLAUSE_LAST = re.compile(r"(?s:.*)(?:" + _CLAUSE_BREAK.pattern + ")", re.I)
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -560,9 +569,15 @@ def _named_items_uncached(phrase: str, items: list[ItemFact]) -> list[int]:
 
 def _clause_around(sent: str, a: int, b: int) -> tuple[str, str]:
     """The text of the clause before ``sent[a:b]`` and after it (up to the nearest clause break)."""
-    before = _CLAUSE_BREAK.split(sent[:a])[-1] if a else ""
-    after = _CLAUSE_BREAK.split(sent[b:])[0]
-    return before, after
+    # The last piece of ``_CLAUSE_BREAK.split(sent[:a])`` starts where the break that starts last ends: the
+    # breaks are single characters and whole words, and the only ones that overlap ("and so", "so") end
+    # together. _CLAUSE_LAST finds that break from the end of the piece, where it usually stands ("X:
+    # approved"), rather than trying the alternation at every position of the piece from its start.
+    m = _CLAUSE_LAST.match(sent, 0, a) if a else None
+    before = sent[m.end():a] if m else sent[:a]
+    tail = sent[b:]
+    m = _CLAUSE_BREAK.search(tail)
+    return before, tail[:m.start()] if m else tail
 
 
 def _outcomes_in(text: str, s: int, e: int, lang: str,
@@ -597,7 +612,10 @@ def _sentence_outcomes(sent: str, lang: str) -> tuple[tuple[bool, int, int, int,
     if not present:
         return ()
     pats = [p for p, keys in zip(_OUTCOME_RES[lang], _OUTCOME_KEYS[lang]) if not present.isdisjoint(keys)]
-    ur = bool(_UR_SENT_RE[lang].search(sent))
+    # (In ASCII text a case-insensitive match holds its words in lower case: the tests below that need a
+    # word are made only where ``low`` holds it.)
+    ascii_ = sent.isascii()
+    ur: bool | None = None  # (whether the sentence speaks of UR, asked of the first match that needs it)
     taken: list[tuple[int, int]] = []
     hits: list[tuple[bool, int, int, int, bool, str | None]] = []
     for rx, pol, strength in pats:
@@ -606,15 +624,23 @@ def _sentence_outcomes(sent: str, lang: str) -> tuple[tuple[bool, int, int, int,
             if any(x < b and a < y for x, y in taken):
                 continue
             taken.append((a, b))
-            if ur and strength < 3 and not _UR_KEEP.search(mtext):
-                continue
-            before = sent[:a]
-            if _DEFINITION_AFTER.match(sent, b) or _GENERIC_BEFORE[lang].search(before):
-                continue  # "Approved means ...", "What was approved: ...": about the words, not an item
-            if lang == "en" and re.search(r"\bto\s+(?:\w+\s+)?$", before) and strength < 3:
+            if strength < 3:
+                if ur is None:
+                    ur = bool(search_from_stems(_UR_SENT_RE[lang], _UR_STARTS[lang], sent, low=low) if ascii_
+                              else _UR_SENT_RE[lang].search(sent))
+                if ur and not _UR_KEEP.search(mtext):
+                    continue
+            if _DEFINITION_AFTER.match(sent, b):
+                continue  # "Approved means ...": about the word, not an item
+            # The two patterns that read the text before the match end with white space ("\s+$"), and hold
+            # one of their words: asked only of a text that does.
+            before = sent[:a] if sent[a - 1:a].isspace() else ""
+            if before and (not ascii_ or any(low.find(k, 0, a) >= 0 for k in _GENERIC_BEFORE_STEMS[lang])) \
+                    and _GENERIC_BEFORE[lang].search(before):
+                continue  # "What was approved: ...": about the group, not an item
+            if before and strength < 3 and any(k in before for k in _REQUEST_BEFORE[lang][0]) \
+                    and _REQUEST_BEFORE[lang][1].search(before):
                 continue  # "asked ... to approve": a request, not an outcome
-            if lang == "es" and re.search(r"\b(?:para|pidi[oó]|solicit[oó])\s+$", before) and strength < 3:
-                continue
             clause, after = _clause_around(sent, a, b)
             if strength < 3 and _COND_RE[lang].search(clause):
                 continue
@@ -635,6 +661,13 @@ def _sentence_outcomes(sent: str, lang: str) -> tuple[tuple[bool, int, int, int,
 
 
 _UR_KEEP = re.compile(r"overturned|upheld|anulad|revocad", re.I)
+#: Every match of a language's _GENERIC_BEFORE holds one of these (lower case).
+_GENERIC_BEFORE_STEMS = {"en": ("what", "thing", "item", "one", "part"), "es": ("lo", "las")}
+#: Before an outcome word, the end of a request ("asked ... to approve"): (the words every match holds, the
+#: pattern; case-sensitive, so the words are looked for in any text).
+_REQUEST_BEFORE = {"en": (("to",), re.compile(r"\bto\s+(?:\w+\s+)?$")),
+                   "es": (("para", "pidi", "solicit"), re.compile(r"\b(?:para|pidi[oó]|solicit[oó])\s+$"))}
+_OVERTURNED_UPHELD = re.compile(r"overturned|upheld|anulad", re.I)
 
 
 def _ur_counts(facts: LetterFacts) -> tuple[tuple[str, tuple[float, ...]], ...]:
@@ -1095,6 +1128,14 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
     heading_best: dict[int, list[int]] = {}
     # (_request_phrases's first test, a request word in the sentence, made once for the whole text)
     asking = _sentences_holding(text, low, sents, _REQUEST_STEMS[lang])
+    # In ASCII text (where a case-insensitive match holds its words in lower case), the sentences that can
+    # match three of the tests of the outcome sentences below, found once for the whole text: the others are
+    # not searched (each test is a case-insensitive alternation, slow to try at every position of a sentence).
+    ur_sents = appeal_sents = but_sents = None
+    if text.isascii():
+        ur_sents = _sentences_holding(text, low, sents, _UR_STARTS[lang])
+        appeal_sents = _sentences_holding(text, low, sents, _APPEAL_STEMS[lang])
+        but_sents = _sentences_holding(text, low, sents, _BUT_STEMS[lang])
     for si, sn in enumerate(sents):
         stext = text[sn.start:sn.end]
         if sn.heading:
@@ -1124,16 +1165,18 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
                 heading_best[si] = [f.index for f in items] if len({f.decision for f in items}) == 1 else []
         requested = _request_phrases(stext, sn.start, si, lang) if asking is None or si in asking else []
         treatments += requested
-        if lang == "en" and found and line is None and not _UR_SENT_RE[lang].search(stext):
+        if lang == "en" and found and line is None and not (
+                (ur_sents is None or si in ur_sents) and _UR_SENT_RE[lang].search(stext)):
             treatments += [t for t in _decided_phrases(text, sn, si, found)
                            if not any(r.start < t.end and t.start < r.end for r in requested)]
         if not found:
             continue  # (what follows only keeps or drops outcome statements)
-        if _APPEAL_RE[lang].search(stext) and not re.search(r"overturned|upheld|anulad", stext, re.I):
+        if (appeal_sents is None or si in appeal_sents) and _APPEAL_RE[lang].search(stext) \
+                and not _OVERTURNED_UPHELD.search(stext):
             continue
         if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
             continue  # "What was approved: ...", "The approved items must be authorized": about a group
-        but_not = _BUT_NOT[lang].search(text, sn.start, sn.end)
+        but_not = _BUT_NOT[lang].search(text, sn.start, sn.end) if but_sents is None or si in but_sents else None
         if found and but_not and not any(a >= but_not.start() for _, a, _, _, _ in found):
             # "approved the consult, but not the MRI": the elliptic clause has the opposite outcome
             found.append((not found[0][0], but_not.start(1), but_not.end(1), 2, False))
