@@ -216,7 +216,8 @@ def test_clause_around_equals_the_plain_split(sent, data):
 
 #: (pattern, the words every match starts with or holds) of each gate of the reading, per language.
 GATES = [(X._UR_SENT_RE, X._UR_STARTS), (X._APPEAL_RE, X._APPEAL_STEMS), (X._BUT_NOT, X._BUT_STEMS),
-         (X._GENERIC_BEFORE, X._GENERIC_BEFORE_STEMS)]
+         (X._GENERIC_BEFORE, X._GENERIC_BEFORE_STEMS), ({"*": X._MAIL_RE}, {"*": X._MAIL_STEMS}),
+         ({"*": X._IMPL_RE}, {"*": X._IMPL_STEMS})]
 
 
 def _check_gates(text: str) -> None:
@@ -235,12 +236,34 @@ def _check_gates(text: str) -> None:
 @FAST
 @given(_texts_of(VOCAB + ["claims administrator partly approved", "revisión de utilización", "administrador de reclamos negó",
                           "primera revisión", "Junta de Apelaciones", "tratamientos que fueron aprobados", "still-denied items",
-                          "items that have been still overturned", "things that", "lo que", "todo lo que", "las que"],
+                          "items that have been still overturned", "things that", "lo que", "todo lo que", "las que",
+                          "mailed", "correo", "envio", "enviado", "authorize", "authorise", "implement", "pay", "paid",
+                          "reimburse", "autorizar", "pagar", "pague", "reembolso", "cumplir"],
                  "abeiknostwxyzAOSWX0123456789" + PUNCT))
 def test_every_gated_match_holds_its_words(text):
     """Each per-sentence test is made only in a sentence that holds one of its words: every match holds one
     (and every match of the UR pattern starts with one, where it is searched from them)."""
     _check_gates(text)
+
+
+@FAST
+@given(_texts_of(VOCAB + ["appeal", "mailed", "correo", "envió", "enviado", "authorize", "paid", "reimburse", "autoriza",
+                          "pagar", "cumplir", "within", "5 working days", "30 days", "20 days", "dentro de 30 días",
+                          "must", "has to", "plazo de"]), st.sampled_from(["en", "es"]))
+def test_deadline_context_equals_the_plain_reading(text, lang):
+    """_deadline_context, each of its tests searched only in a text holding one of the pattern's words, gives
+    what searching every text gives (every count of the text, its sentence and the one before)."""
+    def plain(text: str, c, stext: str, prev: str, lang: str):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(X, "_says", lambda rx, stems, s: bool(rx.search(s)))
+            return X._deadline_context(text, c, stext, prev, lang)
+
+    sents = X._sentences(text, text)
+    for c in X.find_counts(text, lang):
+        si = X._sent_at(sents, c.start)
+        stext = text[sents[si].start:sents[si].end] if si >= 0 else ""
+        for prev in ("", text[sents[si - 1].start:sents[si - 1].end] if si > 0 else "", text[:40]):
+            assert X._deadline_context(text, c, stext, prev, lang) == plain(text, c, stext, prev, lang), (text, c)
 
 
 def test_every_gated_match_holds_its_words_on_the_corpus():
@@ -252,7 +275,8 @@ def test_every_gated_match_holds_its_words_on_the_corpus():
                  "revision, administrador de reclamos nego. Appeal to the Appeals Board (WCAB); apelar a la Junta de "
                  "Apelaciones. Approved items, still-denied services, treatments that were upheld; tratamientos que "
                  "fueron aprobados, puntos negados. Approved, but not denied; aprobado, pero no negado. So what the "
-                 "doctor asked for , things that he wanted , lo que pidio , las que siguen ")
+                 "doctor asked for , things that he wanted , lo que pidio , las que siguen . Mailed by correo, envio, "
+                 "enviada; authorise, authorize, implement, pay, reimburse, autorizar, pagar, pague, reembolsar, cumplir.")
 
 
 @FAST

@@ -132,6 +132,9 @@ _WCAB_RE = {
 }
 _MAIL_RE = re.compile(r"mail|correo|envi[oó]|enviad", re.I)
 _IMPL_RE = re.compile(r"authori[sz]|implement|\bpay|reimburs|autoriz|pagar|pague|reembols|cumplir", re.I)
+#: Every match of _MAIL_RE / _IMPL_RE holds one of these (lower case).
+_MAIL_STEMS = ("mail", "correo", "envi")
+_IMPL_STEMS = ("authori", "implement", "pay", "reimburs", "autoriz", "pag", "reembols", "cumplir")
 _REIMB_RE = re.compile(r"\bpa(?:y|id)|reimburs|pagar|pague|reembols", re.I)
 _NEXT_RE = {
     "en": re.compile(
@@ -801,15 +804,25 @@ def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> 
         return None
     prep = bool(_DEADLINE_PREP.search(text[max(0, c.start - 30):c.start]))
     working = bool(_WORKING_RE.search(text[c.start:c.end + 12]))
-    if _APPEAL_RE[lang].search(stext) or _MAIL_RE.search(stext):
+    if _says(_APPEAL_RE[lang], _APPEAL_STEMS[lang], stext) or _says(_MAIL_RE, _MAIL_STEMS, stext):
         return "appeal"
-    if _IMPL_RE.search(stext) and (prep or working):
+    if _says(_IMPL_RE, _IMPL_STEMS, stext) and (prep or working):
         return "implementation"
-    if prev and _APPEAL_RE[lang].search(prev) and (prep or _MUST_RE.search(stext)):
+    if prev and _says(_APPEAL_RE[lang], _APPEAL_STEMS[lang], prev) and (prep or _MUST_RE.search(stext)):
         return "appeal"
-    if prev and _IMPL_RE.search(prev) and (prep or working) and _MUST_RE.search(stext):
+    if prev and _says(_IMPL_RE, _IMPL_STEMS, prev) and (prep or working) and _MUST_RE.search(stext):
         return "implementation"
     return None
+
+
+def _says(rx: re.Pattern[str], stems: tuple[str, ...], s: str) -> bool:
+    """``bool(rx.search(s))`` for a case-insensitive pattern every match of which holds one of ``stems``
+    (lower case): an ASCII text that holds none is not searched (the alternation is tried at every position)."""
+    if s.isascii():
+        low = s.lower()
+        if not any(k in low for k in stems):
+            return False
+    return bool(rx.search(s))
 
 
 _WORKING_RE = re.compile(r"working|business|h[aá]biles", re.I)
