@@ -876,11 +876,55 @@ _CLASSES = {
 }
 
 _WORD_RE = re.compile(r"[a-z0-9%]+(?:[-/][a-z0-9]+)*")
+#: Every byte to a space, but the characters a word token holds (``[a-z0-9%/-]``) to themselves and A-Z
+#: to a-z (see :func:`_word_runs`).
+_WORD_MASK = bytes(
+    b + 32 if 0x41 <= b <= 0x5A else b if (0x61 <= b <= 0x7A or 0x30 <= b <= 0x39 or b in b"%-/") else 0x20
+    for b in range(256)
+)
+
+
+def _word_runs(text: str) -> str:
+    """:func:`fold` of ``text`` with every character that no word token holds (all but ``[a-z0-9%/-]``)
+    made a space, in one byte table. A token of :data:`_WORD_RE` never holds such a character, so the
+    tokens of the text are those of the space-separated runs: a run without "-" or "/" is one token
+    (``[a-z0-9%]+`` takes all of it), and only the others need the pattern. (Characters that fold leaves
+    outside ASCII are in no token either: they become "?", then a space.)"""
+    if text.isascii():
+        return text.encode("ascii").translate(_WORD_MASK).decode("ascii")
+    return fold(text).encode("ascii", "replace").translate(_WORD_MASK).decode("ascii")
 
 
 def words(text: str) -> list[str]:
-    """Lower-case, accent-free word tokens; hyphen/slash compounds kept whole (``e-stim``, ``emg/ncv``)."""
-    return _WORD_RE.findall(fold(text))
+    """Lower-case, accent-free word tokens; hyphen/slash compounds kept whole (``e-stim``, ``emg/ncv``).
+    (``_WORD_RE.findall(fold(text))``, read from :func:`_word_runs`: a text without "-" and "/" is its
+    runs.)"""
+    runs = _word_runs(text)
+    if "-" not in runs and "/" not in runs:
+        return runs.split()
+    out: list[str] = []
+    for r in runs.split():
+        if "-" in r or "/" in r:
+            out += _WORD_RE.findall(r)
+        else:
+            out.append(r)
+    return out
+
+
+def _compound_runs(runs: str, toks: set[str]) -> list[str]:
+    """The runs of ``runs`` (see :func:`_word_runs`; ``toks`` is the set of them) that hold "-" or "/"."""
+    if "/" in runs:
+        return [r for r in toks if "-" in r or "/" in r]
+    out = []
+    find, rfind = runs.find, runs.rfind
+    i = find("-")
+    while i >= 0:  # (a few hyphens in a block of hundreds of words: found by str.find, not a loop over them)
+        e = find(" ", i)
+        if e < 0:
+            e = len(runs)
+        out.append(runs[rfind(" ", 0, i) + 1:e])
+        i = find("-", e)
+    return out
 
 
 @lru_cache(maxsize=16384)
@@ -888,12 +932,23 @@ def word_set(text: str) -> frozenset[str]:
     """:func:`words` of ``text`` with the parts of compounds and the singular of plurals (cached: the
     same sentences come back, e.g. an explanation's boilerplate)."""
     # (Each distinct word once: an item block of hundreds of words, which no other letter has, is read
-    # once per letter, and most of its words come back several times.)
-    toks = set(words(text))
+    # once per letter, and most of its words come back several times. The tokens are the set of the
+    # runs of _word_runs, with each run that holds "-" or "/" replaced by its tokens; the compounds among
+    # those are split as they come.)
+    runs = _word_runs(text)
+    toks = set(runs.split())
+    parts: list[str] = []
+    if "-" in runs or "/" in runs:
+        compound = _compound_runs(runs, toks)
+        toks.difference_update(compound)
+        for r in compound:
+            for w in _WORD_RE.findall(r):
+                toks.add(w)
+                if "-" in w or "/" in w:
+                    parts += [p for p in _COMPOUND_SPLIT.split(w) if p]
     out = set(toks)
     out.update([singular(w) for w in toks if w[-1] == "s" and len(w) > 3])
-    for w in [w for w in toks if "-" in w or "/" in w]:
-        out.update([p for p in _COMPOUND_SPLIT.split(w) if p])
+    out.update(parts)
     return frozenset(out)
 
 
