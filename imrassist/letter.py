@@ -100,9 +100,15 @@ _HEADINGS: list[tuple[str, re.Pattern[str]]] = [
 
 
 
+#: The first two characters of every heading of :data:`_HEADINGS` and of the format marks (each pattern
+#: starts with them, case-sensitively; the marks' ``\s*`` takes nothing at an upper-case character).
+_HEADING_HEADS = frozenset({"HO", "CL", "IM", "DO", "IS", "CA", "ME", "RA", "MA"})
+
+
 def _heading_match(line: str) -> re.Match[str] | None:
-    """A known section heading at the start of a physical line (headings always start a paragraph)."""
-    if not line[:1].isupper():
+    """A known section heading at the start of a physical line (headings always start a paragraph). Only
+    a line that starts as one of them does is tried with the patterns (most lines start otherwise)."""
+    if line[:2] not in _HEADING_HEADS:
         return None
     for _, rx in _HEADINGS:
         m = rx.match(line)
@@ -194,16 +200,12 @@ def _split_lines(original: str) -> list[_Line]:
     lines: list[_Line] = []
     pos = 0
     for raw in original.split("\n"):
-        page_break = False
-        lead = 0
-        while lead < len(raw) and raw[lead] == "\f":
-            page_break = True
-            lead += 1
-        body = raw[lead:]
+        body = raw.lstrip("\f")
+        lead = len(raw) - len(body)
         content = body.rstrip(" \t\r\f\v\u00a0")
-        if "\f" in content:  # a form feed in mid-line: treat as a break before the line too
-            page_break = True
-        if content.strip(" \t\r\f\v\u00a0") == "":
+        # (a form feed in mid-line: treat as a break before the line too)
+        page_break = lead > 0 or "\f" in content
+        if not content:  # (stripped at its end of these blanks, a line is empty or holds other characters)
             kind = "empty" if body == "" or body.strip("\r") == "" else "space"
             content = ""
         elif _FOOTER_RE.match(content):
@@ -261,33 +263,84 @@ def _blank_is_break(lines: list[_Line]) -> dict[str, bool]:
     return {"empty": True, "double_empty": double_spaced}
 
 
-def _keep_hyphen(left: str, right: str, vocab: set[str], compounds: set[str]) -> bool:
-    lw = re.search(r"([A-Za-z]+)-$", left)
-    rw = re.match(r"([A-Za-z]+)", right)
+_HYPHEN_LEFT = re.compile(r"([A-Za-z]+)-$")
+_HYPHEN_RIGHT = re.compile(r"([A-Za-z]+)")
+
+
+def _keep_hyphen(left: str, right: str, has_word: Callable[[str], bool]) -> bool:
+    """Whether the hyphen that ends ``left`` stays when the line ``right`` starts is joined to it:
+    ``has_word`` tells whether the letter writes a word (:func:`_lexicon_has`)."""
+    lw = _HYPHEN_LEFT.search(left)
+    rw = _HYPHEN_RIGHT.match(right)
     if not lw or not rw:
         return True
     a, b = lw.group(1).lower(), rw.group(1).lower()
-    if f"{a}-{b}" in compounds:
+    if has_word(f"{a}-{b}"):
         return True
-    if a + b in vocab:
+    if has_word(a + b):
         return False
     return not b.endswith(_HYPHEN_SUFFIXES)
 
 
+#: The words of a letter whose spellings decide a line-end hyphen: the lower case of its tokens of
+#: ``[A-Za-z]+(?:-[A-Za-z]+)*``, those without a hyphen and those with one.
+_LEXICON_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def _lexicon_has(low: str, word: str) -> bool:
+    """Whether ``word`` (lower-case ASCII letters, with at most one hyphen between letters) is the lower
+    case of a token of :data:`_LEXICON_RE` in a text whose characters outside ASCII are made "?" and
+    which is then lower-cased (``low``: same length, and it splits into the same tokens, as those
+    characters are in none). The token is looked for where the word stands rather than by listing every
+    token of the letter (a letter asks about a few words at most, at its hyphenated line ends): the
+    pattern starts a token at a letter that follows neither a letter nor a hyphen after a letter (which
+    the token before would have taken), and ends it at the first character that is neither a letter nor
+    a hyphen before one; ``word`` is a token where it starts and ends so."""
+    n = len(low)
+    k = len(word)
+    i = low.find(word)
+    while i >= 0:
+        j = i + k
+        if not (i and (low[i - 1].isalpha() or low[i - 1] == "-" and i > 1 and low[i - 2].isalpha())) \
+                and not (j < n and (low[j].isalpha() or low[j] == "-" and j + 1 < n and low[j + 1].isalpha())):
+            return True
+        i = low.find(word, i + 1)
+    return False
+
+
+#: ``_INDEX[i] == i``: the offsets of a run of copied characters are a slice of it (a copy in C), where
+#: ``range`` would make each one a Python int. Grown on demand, kept up to ``_INDEX_KEEP`` items.
+_INDEX = array("l")
+_INDEX_KEEP = 1 << 18
+
+
+def _index(n: int) -> array:
+    """An array of at least ``n`` items whose items are their indices."""
+    global _INDEX
+    idx = _INDEX
+    if len(idx) < n:
+        idx = array("l", range(max(n, min(2 * len(idx), _INDEX_KEEP))))
+        if n <= _INDEX_KEEP:
+            _INDEX = idx
+    return idx
+
+
 class _Builder:
-    """The normalised text in parts, and (``track``) the original offset of each of its characters."""
+    """The normalised text in parts, and (``track``) the original offset of each of its characters
+    (``size``: the length of the original text)."""
 
-    __slots__ = ("parts", "omap", "length")
+    __slots__ = ("parts", "omap", "length", "index")
 
-    def __init__(self, track: bool = True) -> None:
+    def __init__(self, track: bool = True, size: int = 0) -> None:
         self.parts: list[str] = []
         self.omap = array("l") if track else None
+        self.index = _index(size) if track else None
         self.length = 0
 
     def copy(self, s: str, orig_start: int) -> None:
         self.parts.append(s)
         if self.omap is not None:
-            self.omap.extend(range(orig_start, orig_start + len(s)))
+            self.omap += self.index[orig_start:orig_start + len(s)]  # (= range(orig_start, ... + len(s)))
         self.length += len(s)
 
     def synth(self, ch: str, orig_pos: int) -> None:
@@ -306,6 +359,10 @@ _WS = " \t\r\f\v\u00a0\u2007\u2009\u202f\u200b\ufeff"
 _CHUNK_RE = re.compile(rf"[^{_WS}]+(?: [^{_WS}]+)*")
 
 
+_LETTER_HYPHEN_END = re.compile(r"[A-Za-z]-$")
+_ALNUM_HYPHEN_END = re.compile(r"[A-Za-z0-9]-$")
+
+
 def normalize(original: str) -> tuple[str, array]:
     """Return the normalised text and, per normalised character, its offset in ``original``."""
     text, omap = _normalize(original, track=True)
@@ -321,14 +378,13 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
     policy = _blank_is_break(lines)
     # The letter's own words decide whether a hyphen at a line end is kept ("follow-" "up": a compound the
     # letter writes elsewhere) or dropped ("treat-" "ment"); read only when a line ends in a hyphen.
-    lexicon: list[set[str]] = []
+    lowered: list[str] = []
 
-    def vocab_and_compounds() -> tuple[set[str], set[str]]:
-        if not lexicon:
-            words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", original)
-            lexicon.append({w.lower() for w in words if "-" not in w})
-            lexicon.append({w.lower() for w in words if w.count("-") == 1})
-        return lexicon[0], lexicon[1]
+    def has_word(word: str) -> bool:
+        if not lowered:
+            ascii_text = original if original.isascii() else original.encode("ascii", "replace").decode("ascii")
+            lowered.append(ascii_text.lower())
+        return _lexicon_has(lowered[0], word)
 
     # Group lines into paragraphs.
     paragraphs: list[list[_Line]] = []
@@ -360,27 +416,36 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
         if current and (heading or _PARA_START_RE.match(stripped)):
             flush()
         current.append(ln)
-        if _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
+        if ":" in stripped and _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
             flush()
     flush()
 
-    b = _Builder(track)
+    b = _Builder(track, len(original))
     for p_index, para in enumerate(paragraphs):
         if p_index:
             prev_end = para[0].start - 1 if para[0].start > 0 else 0
             b.synth("\n", max(0, prev_end))
         for l_index, ln in enumerate(para):
-            tokens = list(_CHUNK_RE.finditer(ln.content))
-            if not tokens:
-                continue
+            content = ln.content
+            # A line of printable ASCII that neither starts with a space nor holds two in a row is one
+            # run of words with single spaces (its end is stripped): its one chunk. No character of it
+            # is one _TRANSLATE changes (those are not ASCII, or are white space other than " ").
+            if content and content.isascii() and content.isprintable() and content[0] != " " and "  " not in content:
+                chunks = None
+                first = content
+            else:
+                chunks = list(_CHUNK_RE.finditer(content))
+                if not chunks:
+                    continue
+                first = chunks[0].group(0)
             if l_index and b.length and b.last_char() != "\n":
                 prev_text = para[l_index - 1].content.rstrip()
-                first_tok = tokens[0].group(0).split(" ", 1)[0]
+                first_tok = first.split(" ", 1)[0]
                 if (
                     prev_text.endswith("-")
-                    and re.search(r"[A-Za-z]-$", prev_text)
+                    and _LETTER_HYPHEN_END.search(prev_text)
                     and first_tok[:1].islower()
-                    and not _keep_hyphen(prev_text, first_tok, *vocab_and_compounds())
+                    and not _keep_hyphen(prev_text, first_tok, has_word)
                 ):
                     # Drop the hyphen we already copied: rewind one character.
                     last = b.parts[-1]
@@ -388,13 +453,16 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
                     if b.omap is not None:
                         b.omap.pop()
                     b.length -= 1
-                elif prev_text.endswith("-") and re.search(r"[A-Za-z0-9]-$", prev_text):
+                elif prev_text.endswith("-") and _ALNUM_HYPHEN_END.search(prev_text):
                     pass  # a real hyphenated compound split at the line end: join without a space
                 else:
                     b.synth(" ", ln.start - 1)
-            for t_index, tok in enumerate(tokens):
+            if chunks is None:
+                b.copy(content, ln.start)
+                continue
+            for t_index, tok in enumerate(chunks):
                 if t_index:
-                    b.synth(" ", ln.start + tokens[t_index - 1].end())
+                    b.synth(" ", ln.start + chunks[t_index - 1].end())
                 b.copy(tok.group(0).translate(_TRANSLATE), ln.start + tok.start())
     text = "".join(b.parts)
     return text, b.omap

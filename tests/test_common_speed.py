@@ -134,3 +134,210 @@ def test_words_equal_the_pattern(text):
 def test_words_equal_the_pattern_on_the_corpus():
     for text in _texts() + _pieces():
         _assert_words(text)
+
+
+# ---------------------------------------------------------------------------------------------- normalise
+# letter._normalize as it was before its fast paths (the heading patterns tried at every line that starts
+# with a capital, the letter's whole vocabulary listed for its first hyphenated line end, each run of
+# words found by _CHUNK_RE and translated, an offset per character made by ``range``).
+
+from array import array  # noqa: E402
+
+from imrassist import letter as L  # noqa: E402
+
+
+def _plain_heading_match(line: str):
+    if not line[:1].isupper():
+        return None
+    for _, rx in L._HEADINGS:
+        m = rx.match(line)
+        if m:
+            return m
+    return L._FORMAT2_MARK.match(line) or L._FORMAT3_MARK.match(line)
+
+
+def _plain_split_lines(original: str) -> list:
+    lines = []
+    pos = 0
+    for raw in original.split("\n"):
+        page_break = False
+        lead = 0
+        while lead < len(raw) and raw[lead] == "\f":
+            page_break = True
+            lead += 1
+        body = raw[lead:]
+        content = body.rstrip(" \t\r\f\v\u00a0")
+        if "\f" in content:
+            page_break = True
+        if content.strip(" \t\r\f\v\u00a0") == "":
+            kind = "empty" if body == "" or body.strip("\r") == "" else "space"
+            content = ""
+        elif L._FOOTER_RE.match(content):
+            kind = "footer"
+        else:
+            kind = "text"
+        lines.append(L._Line(pos + lead, content, page_break, kind))
+        pos += len(raw) + 1
+    return lines
+
+
+def _plain_lexicon(original: str) -> tuple[set[str], set[str]]:
+    words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", original)
+    return {w.lower() for w in words if "-" not in w}, {w.lower() for w in words if w.count("-") == 1}
+
+
+def _plain_keep_hyphen(left: str, right: str, vocab: set[str], compounds: set[str]) -> bool:
+    lw = re.search(r"([A-Za-z]+)-$", left)
+    rw = re.match(r"([A-Za-z]+)", right)
+    if not lw or not rw:
+        return True
+    a, b = lw.group(1).lower(), rw.group(1).lower()
+    if f"{a}-{b}" in compounds:
+        return True
+    if a + b in vocab:
+        return False
+    return not b.endswith(L._HYPHEN_SUFFIXES)
+
+
+def _plain_normalize(original: str) -> tuple[str, list[int]]:
+    lines = _plain_split_lines(original)
+    L._drop_running_headers(lines)
+    policy = L._blank_is_break(lines)
+    paragraphs: list[list] = []
+    current: list = []
+    empties = 0
+    for ln in lines:
+        if ln.kind == "footer":
+            continue
+        if ln.kind in ("space", "empty"):
+            if ln.kind == "empty" and not policy["empty"]:
+                continue
+            if ln.kind == "empty" and policy["double_empty"]:
+                empties += 1
+                if empties < 2:
+                    continue
+            if current:
+                paragraphs.append(current)
+                current = []
+            continue
+        empties = 0
+        stripped = ln.content.strip()
+        heading = _plain_heading_match(stripped)
+        if current and (heading or L._PARA_START_RE.match(stripped)):
+            paragraphs.append(current)
+            current = []
+        current.append(ln)
+        if L._DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    chars: list[str] = []
+    omap: list[int] = []
+    for p_index, para in enumerate(paragraphs):
+        if p_index:
+            chars.append("\n")
+            omap.append(max(0, para[0].start - 1 if para[0].start > 0 else 0))
+        for l_index, ln in enumerate(para):
+            tokens = list(L._CHUNK_RE.finditer(ln.content))
+            if not tokens:
+                continue
+            if l_index and chars and chars[-1] != "\n":
+                prev_text = para[l_index - 1].content.rstrip()
+                first_tok = tokens[0].group(0).split(" ", 1)[0]
+                if (prev_text.endswith("-") and re.search(r"[A-Za-z]-$", prev_text) and first_tok[:1].islower()
+                        and not _plain_keep_hyphen(prev_text, first_tok, *_plain_lexicon(original))):
+                    chars.pop()
+                    omap.pop()
+                elif prev_text.endswith("-") and re.search(r"[A-Za-z0-9]-$", prev_text):
+                    pass
+                else:
+                    chars.append(" ")
+                    omap.append(ln.start - 1)
+            for t_index, tok in enumerate(tokens):
+                if t_index:
+                    chars.append(" ")
+                    omap.append(ln.start + tokens[t_index - 1].end())
+                chars += tok.group(0).translate(L._TRANSLATE)
+                omap += range(ln.start + tok.start(), ln.start + tok.end())
+    return "".join(chars), omap
+
+
+def _assert_normalize(original: str) -> None:
+    text, omap = L.normalize(original)
+    plain_text, plain_map = _plain_normalize(original)
+    assert text == plain_text, original
+    assert isinstance(omap, array) and omap.typecode == "l" and omap.tolist() == plain_map, original
+    assert L._normalize(original, track=False) == (text, None)
+
+
+def _assert_lines(original: str) -> None:
+    assert L._split_lines(original) == _plain_split_lines(original), original
+    for line in original.split("\n"):
+        for s in (line, line.strip()):
+            m, p = L._heading_match(s), _plain_heading_match(s)
+            assert (m and (m.re, m.span())) == (p and (p.re, p.span())), s
+
+
+#: Line ends and page joins of PDF text: hyphenated words split over two lines, compounds the letter also
+#: writes whole, footers, running headers, blank lines of each kind, headings.
+NORM_VOCAB = ["treat-\n", "ment", "follow-\n", "up", "follow-up", "Follow-Up", "sub-\n", "mitted", "submitted",
+              "re-\nquest", "x-\nray", "x-ray", "ab-\nc", "abc", "a-b", "ab-c-d", "l4-\n5", "--\n", "-\n", "é-\nx",
+              "\n \n", "\n\n", "\n\n\n", "\n\x0c", "\x0c", " \x0c ", "\nPage 2 of 3\n", "\n- 4 -\n", "\n3 / 7\n",
+              "\nCM14-0130817 Page 2\n", "\nHeader Line\n", "\nIMR ISSUES, DECISIONS AND RATIONALES\n",
+              "\nCASE SUMMARY:\n", "\nMAXIMUS FEDERAL SERVICES, INC.\n", "\nMEDICAL PROFESSIONAL REVIEW\n",
+              "\nItem 2: ", "Decision rationale: ", ": Upheld\n", ": overturned \n", "\nIS", "\nMA", "ME",
+              "The request", "  ", "\t", "\r\n", "\u00a0", "\u2019", "\u2014", "\x7f", "\x1c", "İ", "ſ", "K", "ß"]
+NORM_CHARS = "abeikmnostABEKMS0123456789 \n\t\f.,:-/'\"()"
+
+
+@FAST
+@given(_texts_of(NORM_VOCAB, NORM_CHARS + ODD, 60) | st.text(alphabet=NORM_CHARS, max_size=80))
+def test_normalize_equals_the_plain_normaliser(text):
+    _assert_normalize(text)
+    _assert_lines(text)
+
+
+def test_normalize_equals_the_plain_normaliser_on_the_corpus():
+    for lt in _letters():
+        _assert_normalize(lt.original)
+        _assert_lines(lt.original)
+        o = lt.original
+        for i in range(0, max(1, len(o) - 600), 97):  # quotes cut from the letter, as normalize_fragment reads them
+            _assert_normalize(o[i:i + 600])
+
+
+@FAST
+@given(_texts_of(NORM_VOCAB + WORD_VOCAB, NORM_CHARS + ODD, 40), st.text(alphabet="abcmnrtux-", min_size=1, max_size=6))
+def test_lexicon_lookup_equals_the_word_lists(text, word):
+    _assert_lexicon(text, [word, word.strip("-")])
+
+
+def _assert_lexicon(original: str, asked: list[str]) -> None:
+    vocab, compounds = _plain_lexicon(original)
+    low = original.encode("ascii", "replace").decode("ascii").lower()
+    for w in asked:
+        if not re.fullmatch(r"[a-z]+(?:-[a-z]+)?", w):
+            continue  # (the normaliser asks about letters, or letters, a hyphen and letters)
+        assert L._lexicon_has(low, w) == (w in (compounds if "-" in w else vocab)), (original, w)
+
+
+def test_lexicon_lookup_equals_the_word_lists_on_the_corpus():
+    for lt in _letters():
+        words = re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", lt.original)
+        asked = [w.lower() for w in words[::7]] + [w.lower()[1:] for w in words[::11]] + \
+                [w.lower() + "s" for w in words[::13]] + [a.lower() + b.lower() for a, b in zip(words[::17], words[1::17])]
+        _assert_lexicon(lt.original, asked)
+
+
+def test_the_heading_heads_are_the_patterns_own():
+    for _, rx in L._HEADINGS:
+        assert rx.pattern.startswith("^") and rx.pattern[1:3] in L._HEADING_HEADS and rx.pattern[1:3].isalpha()
+    for rx in (L._FORMAT2_MARK, L._FORMAT3_MARK):
+        assert rx.pattern.startswith(r"^\s*") and rx.pattern[4:6] in L._HEADING_HEADS
+
+
+def test_the_offset_index():
+    for n in (0, 1, 5, 1000, L._INDEX_KEEP + 3):
+        idx = L._index(n)
+        assert len(idx) >= n and idx[:n].tolist() == list(range(n))
