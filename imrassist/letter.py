@@ -196,6 +196,24 @@ class _Line:
     kind: Literal["text", "space", "empty", "footer"]
 
 
+def _may_be_footer(last: str) -> bool:
+    """Whether a line that ends with ``last`` may be a footer: :data:`_FOOTER_RE` ends with a digit or a
+    "-", then white space (``\d`` is ``str.isdecimal``, ``\s`` is ``str.isspace``). Most lines end
+    otherwise, and are not tried with the pattern."""
+    return last.isdigit() or last == "-" or last.isspace()
+
+
+#: The first letters of the branches of :data:`_PARA_START_RE` (lower case).
+_PARA_FIRSTS = frozenset("cdefgimrstw")
+
+
+def _may_start_para(first: str) -> bool:
+    """Whether a line that starts with ``first`` may match :data:`_PARA_START_RE`: an ASCII character that
+    starts none of its branches, in either case, cannot. (Case-insensitive matching also takes a few
+    characters outside ASCII for ASCII letters, "ſ" for "s", "İ" for "i": those are tried.)"""
+    return not first.isascii() or first.lower() in _PARA_FIRSTS
+
+
 def _split_lines(original: str) -> list[_Line]:
     lines: list[_Line] = []
     pos = 0
@@ -208,7 +226,7 @@ def _split_lines(original: str) -> list[_Line]:
         if not content:  # (stripped at its end of these blanks, a line is empty or holds other characters)
             kind = "empty" if body == "" or body.strip("\r") == "" else "space"
             content = ""
-        elif _FOOTER_RE.match(content):
+        elif _may_be_footer(content[-1]) and _FOOTER_RE.match(content):
             kind = "footer"
         else:
             kind = "text"
@@ -413,7 +431,7 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
         text = ln.content
         stripped = text.strip()
         heading = _heading_match(stripped)
-        if current and (heading or _PARA_START_RE.match(stripped)):
+        if current and (heading or _may_start_para(stripped[:1]) and _PARA_START_RE.match(stripped)):
             flush()
         current.append(ln)
         if ":" in stripped and _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
