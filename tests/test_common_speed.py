@@ -284,9 +284,10 @@ def _assert_lines(original: str) -> None:
 NORM_VOCAB = ["treat-\n", "ment", "follow-\n", "up", "follow-up", "Follow-Up", "sub-\n", "mitted", "submitted",
               "re-\nquest", "x-\nray", "x-ray", "ab-\nc", "abc", "a-b", "ab-c-d", "l4-\n5", "--\n", "-\n", "é-\nx",
               "\n \n", "\n\n", "\n\n\n", "\n\x0c", "\x0c", " \x0c ", "\nPage 2 of 3\n", "\n- 4 -\n", "\n3 / 7\n",
-              "\nCM14-0130817 Page 2\n", "\nHeader Line\n", "\nIMR ISSUES, DECISIONS AND RATIONALES\n",
+              "\nCM14-0130817 Page 2\n", "\nPage 2 of 3\u2009\n", "\n- 4 -\x1c\n", "\nPage ٣\n", "\nHeader Line\n", "\nIMR ISSUES, DECISIONS AND RATIONALES\n",
               "\nCASE SUMMARY:\n", "\nMAXIMUS FEDERAL SERVICES, INC.\n", "\nMEDICAL PROFESSIONAL REVIEW\n",
-              "\nItem 2: ", "Decision rationale: ", ": Upheld\n", ": overturned \n", "\nIS", "\nMA", "ME",
+              "\nItem 2: ", "\nİtem 2: ", "\nſervice 3)", "\nService #4.", "Decision rationale: ", "\nWhy:",
+              "\nThe Expert Reviewer has the following credentials", "\nState(s) of Licensure:", ": Upheld\n", ": overturned \n", "\nIS", "\nMA", "ME",
               "The request", "  ", "\t", "\r\n", "\u00a0", "\u2019", "\u2014", "\x7f", "\x1c", "İ", "ſ", "K", "ß"]
 NORM_CHARS = "abeikmnostABEKMS0123456789 \n\t\f.,:-/'\"()"
 
@@ -341,3 +342,130 @@ def test_the_offset_index():
     for n in (0, 1, 5, 1000, L._INDEX_KEEP + 3):
         idx = L._index(n)
         assert len(idx) >= n and idx[:n].tolist() == list(range(n))
+
+
+def test_the_line_gates_pass_every_line_the_patterns_match():
+    """A line that ends otherwise than a footer can, or starts otherwise than a new paragraph can, is not
+    tried with the pattern: every character the gate turns away is one the pattern cannot take there."""
+    starts = ["Claims Administrator guideline:", "MAXIMUS guidelines:", "Decision rationale:", "Why:", "Finding:",
+              "Medical Treatment Guidelines cited by", "Guideline used by", "Explanation:", "Rationale:",
+              "Requested Service 2:", "Disputed Items 3.", "Item 1)", "Issue 2:", "State(s) of Licensure:",
+              "Certification(s)/Specialty:", "The Expert Reviewer has the following credentials"]
+    for line in starts:
+        assert L._PARA_START_RE.match(line) and L._may_start_para(line[0]), line
+        for c in map(chr, range(0x2500)):
+            if L._PARA_START_RE.match(c + line[1:]):
+                assert L._may_start_para(c), (c, line)
+    for line in ["Page 2 of 3", "CM14-0130817 Page 2", "- 4 -", "3 / 7", "IMR Case 12 Page 3 of 4"]:
+        for tail in ["", "\u2009", "\x1c", "\u3000"]:
+            for d in "0123456789٣३３":
+                text = (line + tail).replace("3", d)
+                if L._FOOTER_RE.match(text):
+                    assert L._may_be_footer(text[-1]), text
+    for c in map(chr, range(0x3100)):
+        if L._FOOTER_RE.match("Page 2" + c):
+            assert L._may_be_footer(c), c
+
+
+# ------------------------------------------------------------------------------------------- body parts
+
+
+def _plain_body_regions(text: str) -> frozenset[str]:
+    exact: set[str] = set()
+    vague: set[str] = set()
+    for m in common._REGION_RE.finditer(text):
+        for i, (_, regions) in enumerate(common._REGION_WORDS):
+            if m.group(f"r{i}"):
+                (vague if common._VAGUE_RE.fullmatch(m.group(0)) else exact).update(regions)
+                break
+    for m in common._LEVEL_RE.finditer(text):
+        exact.add("cervical" if m.group("c") else "lumbar" if m.group("l") else "thoracic")
+    if exact & common._SPINE:
+        return frozenset(exact)
+    return frozenset(exact | vague)
+
+
+def _plain_body_sides(text: str) -> frozenset[str]:
+    out: set[str] = set()
+    for m in common._SIDE_RE.finditer(text):
+        if m.group("both"):
+            out |= {"left", "right"}
+        elif m.group("left"):
+            out.add("left")
+        else:
+            out.add("right")
+    return frozenset(out)
+
+
+def _assert_body(text: str) -> None:
+    assert common.body_regions.__wrapped__(text) == _plain_body_regions(text), text
+    assert common.body_sides.__wrapped__(text) == _plain_body_sides(text), text
+    for m in common._LEVEL_RE.finditer(text):
+        assert common._LEVEL_START.match(text, m.start()), text
+    for rx, start in ((common._REGION_RE, common._REGION_START), (common._SIDE_RE, common._SIDE_START)):
+        got = [(m.start(), m.end(), m.lastgroup) for m in common._stem_matches(rx, start, text)]
+        assert got == [(m.start(), m.end(), m.lastgroup) for m in rx.finditer(text)], text
+
+
+BODY_VOCAB = ["low back", "Lower  back", "lumbosacral", "lumbo-sacral", "lumbar", "espalda baja", "parte baja de la espalda",
+              "zona lumbar", "sacro", "sacral", "upper back", "parte alta de la espalda", "mid-back", "middle back",
+              "thoracic", "dorsal", "torácica", "toracico", "neck", "cervical", "cuello", "back", "espalda", "spine",
+              "spinal", "columna", "vertebral", "shoulders", "hombros", "rotator cuff", "manguito rotador", "knees",
+              "rodillas", "meniscus", "patellar", "rótula", "rotula", "hips", "caderas", "elbows", "codos", "wrists",
+              "muñecas", "munecas", "carpal", "hands", "manos", "fingers", "dedos", "thumbs", "pulgar", "ankles",
+              "tobillos", "feet", "foot", "pies", "heels", "talón", "talon", "plantar", "C5-C6", "L4-5", "L5/S1",
+              "T12-L1", "T4", "T4-T5", "T11/12", "T9-10", "C8-T1", "C2", "L3 - 4", "left", "izquierdas", "right", "derecho", "bilaterally", "bilaterales",
+              "both knees", "ambos lados", "ambas", "rotatorcuff", "backs", "ſpine", "KNEE", "hİp", "sackrotator",
+              "torso", "pied", "handle", "midback", "zonal", "ſacral", "Bilateral"]
+
+
+@FAST
+@given(_texts_of(BODY_VOCAB, CHARS, 12))
+def test_body_parts_equal_the_plain_scan(text):
+    _assert_body(text)
+
+
+def test_body_parts_equal_the_plain_scan_on_the_corpus():
+    for a in BODY_VOCAB:
+        for b in BODY_VOCAB[::5]:
+            _assert_body(f"{a} {b}")
+            _assert_body(f"({a}){b.upper()}")
+    for text in _pieces():
+        _assert_body(text)
+    for text in _texts()[::7]:
+        _assert_body(text)
+
+
+def _top_branches(pattern: str) -> list[str]:
+    """The alternatives of ``pattern`` at its top level (not inside a group)."""
+    out, depth, cur, escaped = [], 0, "", False
+    for c in pattern:
+        if escaped:
+            cur, escaped = cur + c, False
+            continue
+        if c == "\\":
+            escaped = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(cur)
+            cur = ""
+            continue
+        cur += c
+    return out + [cur]
+
+
+def test_the_region_stems_start_every_branch():
+    """Each branch of the region and side patterns starts with one of the stems (its literal start, lower case,
+    the first of each bracketed set of letters)."""
+    branches = [b for p, _ in common._REGION_WORDS for b in _top_branches(p)]
+    for side in _top_branches(common._SIDE_RE.pattern):
+        body = re.fullmatch(r"\\b\(\?P<\w+>(.*)\)\\b", side).group(1)
+        branches += _top_branches(body)
+    assert len(branches) > 60
+    for b in branches:
+        literal = re.match(r"[a-z]*", re.sub(r"\[(\w)\w*\]", r"\1", b)).group(0)
+        assert len(literal) >= 3 and any(literal.startswith(st) for st in common._REGION_STEMS + common._SIDE_STEMS), b
+

@@ -750,18 +750,43 @@ _SPINE = frozenset({"lumbar", "thoracic", "cervical"})
 _SIDE_RE = re.compile(r"\b(?P<left>left|izquierd[oa]s?)\b|\b(?P<right>right|derech[oa]s?)\b|\b(?P<both>bilateral(?:ly|es)?|both\s+(?:sides|knees|shoulders|hips|wrists|hands|ankles|feet|elbows)|ambos\s+lados|ambas)\b", re.IGNORECASE)
 
 
+#: What every match of :data:`_REGION_RE` and of :data:`_SIDE_RE` starts with, in lower case (the literal
+#: start of each of their words; "rotula" and "muneca" of "r[oó]tula" and "mu[nñ]eca" in ASCII text).
+_REGION_STEMS = (
+    "low", "lumb", "espalda", "parte", "zona", "sacr", "upper", "mid", "thoracic", "dorsal", "tor", "neck", "cervical",
+    "cuello", "back", "spin", "columna", "vertebral", "shoulder", "hombro", "rotator", "manguito", "knee", "rodilla",
+    "menisc", "patell", "rotula", "hip", "cadera", "elbow", "codo", "wrist", "muneca", "carpal", "hand", "mano",
+    "finger", "dedo", "thumb", "pulgar", "ankle", "tobillo", "feet", "foot", "pie", "heel", "talon", "plantar",
+)
+_SIDE_STEMS = ("left", "izquierd", "right", "derech", "bilateral", "both", "amb")
+_REGION_START = re.compile(word_alternation(sorted(set(_REGION_STEMS))))
+_SIDE_START = re.compile(word_alternation(sorted(set(_SIDE_STEMS))))
+#: Where a match of :data:`_LEVEL_RE` may start: C, L or T before a digit 1-9 (case-sensitive).
+_LEVEL_START = re.compile(r"[CLT](?=[1-9])")
+
+
+def _stem_matches(rx: re.Pattern[str], start: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``rx.finditer(text)`` for a case-insensitive pattern that starts with ``\b`` and one of the words
+    ``start`` finds (lower case): in ASCII text, the pattern is tried only where ``start`` finds one in the
+    lower-cased text (one scan of a trie, where the pattern's long alternation is tried at every
+    position). A word ``start`` skips, inside the one it found, follows a letter: no match starts there."""
+    if not text.isascii():
+        return list(rx.finditer(text))
+    return matches_at(rx, text, [m.start() for m in start.finditer(text.lower())])
+
+
 @lru_cache(maxsize=4096)  # item names and headers: the same treatments come back
 def body_regions(text: str) -> frozenset[str]:
     """The body regions a phrase names ("low back" -> lumbar, "C5-C6" -> cervical, "rodilla" -> knee). A
     specific spinal region wins over the vague "back"/"spine" it is part of ("lumbar spine")."""
     exact: set[str] = set()
     vague: set[str] = set()
-    for m in _REGION_RE.finditer(text):
+    for m in _stem_matches(_REGION_RE, _REGION_START, text):
         for i, (_, regions) in enumerate(_REGION_WORDS):
             if m.group(f"r{i}"):
                 (vague if _VAGUE_RE.fullmatch(m.group(0)) else exact).update(regions)
                 break
-    for m in _LEVEL_RE.finditer(text):
+    for m in _LEVEL_RE.finditer(text) if _LEVEL_START.search(text) else ():
         exact.add("cervical" if m.group("c") else "lumbar" if m.group("l") else "thoracic")
     if exact & _SPINE:
         return frozenset(exact)
@@ -772,7 +797,7 @@ def body_regions(text: str) -> frozenset[str]:
 def body_sides(text: str) -> frozenset[str]:
     """"left", "right" (both for bilateral) named in a phrase."""
     out: set[str] = set()
-    for m in _SIDE_RE.finditer(text):
+    for m in _stem_matches(_SIDE_RE, _SIDE_START, text):
         if m.group("both"):
             out |= {"left", "right"}
         elif m.group("left"):
@@ -1092,7 +1117,12 @@ def fragment(quote: str) -> str:
         elif quote.count("\f") < 2:
             from ..letter import _FOOTER_RE
 
-            if not any(ln.rstrip().endswith("-") or _FOOTER_RE.match(ln) for ln in quote.split("\n")):
+            # (A footer line ends with a digit, or with "-", then white space: only such lines are tried.)
+            for ln in quote.split("\n"):
+                r = ln.rstrip()
+                if r.endswith("-") or r[-1:].isdigit() and _FOOTER_RE.match(ln):
+                    break
+            else:
                 return " ".join(quote.split())
     from ..letter import normalize_fragment
 
