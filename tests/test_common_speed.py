@@ -469,3 +469,28 @@ def test_the_region_stems_start_every_branch():
         literal = re.match(r"[a-z]*", re.sub(r"\[(\w)\w*\]", r"\1", b)).group(0)
         assert len(literal) >= 3 and any(literal.startswith(st) for st in common._REGION_STEMS + common._SIDE_STEMS), b
 
+
+# ---------------------------------------------------------------------------------------------- quotes
+
+
+def _assert_fragment(quote: str) -> None:
+    plain = _plain_normalize(quote)[0].replace("\n", " ").strip()
+    assert L.normalize_fragment(quote) == plain, quote
+    assert common.fragment.__wrapped__(quote) == plain, quote
+
+
+@FAST
+@given(_texts_of(NORM_VOCAB, NORM_CHARS, 30))
+def test_quotes_equal_the_plain_normaliser(quote):
+    _assert_fragment(quote)
+
+
+def test_quotes_equal_the_plain_normaliser_on_the_corpus():
+    for lt in _letters():
+        o = lt.original
+        for i in range(0, max(1, len(o) - 300), 41):
+            for n in (40, 300):
+                _assert_fragment(o[i:i + n])
+    for q in ["treat-\nment", "a\nPage 2 of 3", "a\n12", "a\n12 \nb", "a\n- 4 -  \nb", "a\n3 / 7\u2009\nb", "x \n\x0cPage 2\ny",
+              "x\n\x0cIMR Case 12 Page 2 of 3\ny", "follow-\nup", "a-\n", "a -\nb"]:
+        _assert_fragment(q)

@@ -1099,6 +1099,7 @@ def distinctive(text: str) -> frozenset[str]:
 # parsers with small caches keyed by the text they read.
 
 
+_SEPARATORS = re.compile("[\x1c-\x1f]")
 _PAGE_LINE = re.compile(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", re.I)
 
 
@@ -1109,8 +1110,9 @@ def fragment(quote: str) -> str:
     (wrapped lines are joined with a space, paragraphs too). A quote of several lines may hold one page
     break (a quote that runs over a page end, a tenth of them): the normaliser drops a page's first line
     only when it is a footer line or the first line of another page too (a running header), which takes
-    two page breaks."""
-    if quote.isascii():
+    two page breaks. (``str.split`` also splits at the separators "\\x1c"-"\\x1f", which the normaliser keeps
+    inside a word: a quote holding one goes to the normaliser.)"""
+    if quote.isascii() and (quote.isprintable() or not _SEPARATORS.search(quote)):
         if "\n" not in quote:
             if "\f" not in quote and not _PAGE_LINE.fullmatch(quote):
                 return " ".join(quote.split())
