@@ -343,34 +343,6 @@ def _index(n: int) -> array:
     return idx
 
 
-class _Builder:
-    """The normalised text in parts, and (``track``) the original offset of each of its characters
-    (``size``: the length of the original text)."""
-
-    __slots__ = ("parts", "omap", "length", "index")
-
-    def __init__(self, track: bool = True, size: int = 0) -> None:
-        self.parts: list[str] = []
-        self.omap = array("l") if track else None
-        self.index = _index(size) if track else None
-        self.length = 0
-
-    def copy(self, s: str, orig_start: int) -> None:
-        self.parts.append(s)
-        if self.omap is not None:
-            self.omap += self.index[orig_start:orig_start + len(s)]  # (= range(orig_start, ... + len(s)))
-        self.length += len(s)
-
-    def synth(self, ch: str, orig_pos: int) -> None:
-        self.parts.append(ch)
-        if self.omap is not None:
-            self.omap.append(orig_pos)
-        self.length += 1
-
-    def last_char(self) -> str:
-        return self.parts[-1][-1] if self.parts else ""
-
-
 _WS = " \t\r\f\v\u00a0\u2007\u2009\u202f\u200b\ufeff"
 # Runs of words separated by single plain spaces: copied in one piece (the common case), so the builder
 # works per run rather than per word; any other whitespace collapses to one synthetic space.
@@ -438,11 +410,19 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
             flush()
     flush()
 
-    b = _Builder(track, len(original))
+    # The text in parts, and (track) the original offset of each of its characters. (Written out here
+    # rather than as a builder object's methods: a method call per run of words is a tenth of the work.)
+    parts: list[str] = []
+    add = parts.append
+    omap = array("l") if track else None
+    index = _index(len(original)) if track else None
+    length = 0
     for p_index, para in enumerate(paragraphs):
         if p_index:
-            prev_end = para[0].start - 1 if para[0].start > 0 else 0
-            b.synth("\n", max(0, prev_end))
+            add("\n")
+            length += 1
+            if omap is not None:
+                omap.append(max(0, para[0].start - 1 if para[0].start > 0 else 0))
         for l_index, ln in enumerate(para):
             content = ln.content
             # A line of printable ASCII that neither starts with a space nor holds two in a row is one
@@ -456,34 +436,51 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
                 if not chunks:
                     continue
                 first = chunks[0].group(0)
-            if l_index and b.length and b.last_char() != "\n":
+            if l_index and length and parts[-1][-1] != "\n":
                 prev_text = para[l_index - 1].content.rstrip()
-                first_tok = first.split(" ", 1)[0]
-                if (
-                    prev_text.endswith("-")
-                    and _LETTER_HYPHEN_END.search(prev_text)
-                    and first_tok[:1].islower()
-                    and not _keep_hyphen(prev_text, first_tok, has_word)
-                ):
-                    # Drop the hyphen we already copied: rewind one character.
-                    last = b.parts[-1]
-                    b.parts[-1] = last[:-1]
-                    if b.omap is not None:
-                        b.omap.pop()
-                    b.length -= 1
-                elif prev_text.endswith("-") and _ALNUM_HYPHEN_END.search(prev_text):
-                    pass  # a real hyphenated compound split at the line end: join without a space
+                if prev_text.endswith("-"):
+                    first_tok = first.split(" ", 1)[0]
+                    if (
+                        _LETTER_HYPHEN_END.search(prev_text)
+                        and first_tok[:1].islower()
+                        and not _keep_hyphen(prev_text, first_tok, has_word)
+                    ):
+                        # Drop the hyphen we already copied: rewind one character.
+                        parts[-1] = parts[-1][:-1]
+                        if omap is not None:
+                            omap.pop()
+                        length -= 1
+                    elif not _ALNUM_HYPHEN_END.search(prev_text):
+                        add(" ")
+                        length += 1
+                        if omap is not None:
+                            omap.append(ln.start - 1)
+                    # (else a real hyphenated compound split at the line end: joined without a space)
                 else:
-                    b.synth(" ", ln.start - 1)
+                    add(" ")
+                    length += 1
+                    if omap is not None:
+                        omap.append(ln.start - 1)
+            start = ln.start
             if chunks is None:
-                b.copy(content, ln.start)
+                add(content)
+                length += len(content)
+                if omap is not None:
+                    omap += index[start:start + len(content)]  # (= range(start, start + len(content)))
                 continue
             for t_index, tok in enumerate(chunks):
                 if t_index:
-                    b.synth(" ", ln.start + chunks[t_index - 1].end())
-                b.copy(tok.group(0).translate(_TRANSLATE), ln.start + tok.start())
-    text = "".join(b.parts)
-    return text, b.omap
+                    add(" ")
+                    length += 1
+                    if omap is not None:
+                        omap.append(start + chunks[t_index - 1].end())
+                piece = tok.group(0).translate(_TRANSLATE)
+                add(piece)
+                length += len(piece)
+                if omap is not None:
+                    s = start + tok.start()
+                    omap += index[s:s + len(piece)]
+    return "".join(parts), omap
 
 
 def normalize_fragment(fragment: str) -> str:
