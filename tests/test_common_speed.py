@@ -494,3 +494,111 @@ def test_quotes_equal_the_plain_normaliser_on_the_corpus():
     for q in ["treat-\nment", "a\nPage 2 of 3", "a\n12", "a\n12 \nb", "a\n- 4 -  \nb", "a\n3 / 7\u2009\nb", "x \n\x0cPage 2\ny",
               "x\n\x0cIMR Case 12 Page 2 of 3\ny", "follow-\nup", "a-\n", "a -\nb"]:
         _assert_fragment(q)
+
+
+# ----------------------------------------------------------------------------------------------- counts
+
+
+def _plain_find_counts(text: str, lang: str = "en", *, skip=None) -> list:
+    skipped = common._Spans(skip) if skip else None
+    between = common._BETWEEN_EN if lang == "en" else common._BETWEEN_ES
+    out = []
+    for m in common._count_matches(text, lang):
+        if skipped is not None and skipped.overlaps(m.start(), m.end()):
+            continue
+        if re.search(r"[A-Za-z]$|[LCTS]\s?$", text[max(0, m.start() - 2):m.start()]):
+            continue
+        noun = word = None
+        end = m.end()
+        if m.group("glued"):
+            noun, word = common._noun_key(m.group("glued"), "en"), m.group("glued")
+        else:
+            pos = m.end()
+            for _ in range(4):
+                wm = common._WORD_AFTER.match(text, pos)
+                if not wm:
+                    break
+                w = wm.group(1).rstrip("'/-")
+                key = common._noun_key(w, lang)
+                if key:
+                    noun, word, end = key, w, wm.start(1) + len(w)
+                    break
+                if common.fold(w) not in between:
+                    break
+                pos = wm.end()
+        if noun is None:
+            continue
+        a = common._number(m.group("a"), lang)
+        if a is None:
+            continue
+        b = common._number(m.group("b"), lang) if m.group("b") else None
+        values = (a,) if b is None else (a, b)
+        tail = text[end:end + 12].lower()
+        if noun == "year" and common._AGE_TAIL.match(tail):
+            continue
+        if lang == "es" and noun == "year" and common.spanish_age(text, m.start(), end):
+            continue
+        if common.fold(m.group("a")) in ("un", "una") and noun not in common._TIME_NOUNS:
+            continue
+        out.append(common.Count(values, noun, m.start(), end, m.start(), m.end(), text[m.start():end], word or ""))
+    return out
+
+
+def _assert_counts(text: str) -> None:
+    for i in range(1, len(text) + 1):
+        assert common._glued_before(text, i) == bool(common._GLUED_BEFORE.search(text[max(0, i - 2):i])), (text, i)
+    for lang in ("en", "es"):
+        assert common.find_counts(text, lang) == _plain_find_counts(text, lang), text
+        skip = [(m.start(), m.end()) for m in re.finditer(r"\d+/\d+", text)]
+        assert common.find_counts(text, lang, skip=skip) == _plain_find_counts(text, lang, skip=skip), text
+
+
+COUNT_VOCAB = ["6", "12", "six", "seis", "twenty-four", "un", "una", "once", " visits", " sessions", " días", " years old",
+               "-year-old", " años", " de edad", "mm", "mg", "%", "L", "C", "T", "S", "x", "L4-5", "C 5", "S\n", "a\n",
+               " physical therapy ", " additional ", "-", " to ", " or ", " y ", "\n", "\t", "\u2009", "K", "ſ"]
+
+
+@FAST
+@given(_texts_of(COUNT_VOCAB, CHARS, 30))
+def test_counts_equal_the_plain_scan(text):
+    _assert_counts(text)
+
+
+def test_counts_equal_the_plain_scan_on_the_corpus():
+    for text in _pieces():
+        _assert_counts(text)
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+
+def _plain_page_refs(text: str) -> list:
+    low = text.lower()
+    if "p." not in low and "pp" not in low and "page" not in low and "pg" not in low and "pág" not in low and "pag" not in low:
+        return []
+    hits = list(common.find_pages(text))
+    taken = [(s, e) for _, s, e in hits]
+    spanish = any(k in low for k in ("pág", "pagina", "pag.", "pags."))
+    for m in common._ES_PAGES_RE.finditer(text) if spanish else ():
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
+        if nums:
+            hits.append((nums, m.start(), m.end()))
+    hits.sort(key=lambda h: h[1])
+    return hits
+
+
+PAGE_VOCAB = ["page 4", "pages 3-5", "p. 12", "pp. 4, 7", "pg 3", "página 60", "paginas 3 a 5", "pág. 7", "pags. 2 y 3",
+              "PAG. 9", "Págs 1", "pagina", "pag", "page", " ", "\n", ":", "12", "ſ", "İ"]
+
+
+@FAST
+@given(_texts_of(PAGE_VOCAB, CHARS, 20))
+def test_page_refs_equal_the_plain_scan(text):
+    assert common.page_refs(text) == _plain_page_refs(text), text
+
+
+def test_page_refs_equal_the_plain_scan_on_the_corpus():
+    for text in _texts() + _pieces()[::3]:
+        assert common.page_refs(text) == _plain_page_refs(text), text

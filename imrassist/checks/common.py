@@ -278,6 +278,9 @@ def dates_in(text: str, *, dmy: bool = False) -> list:
 _ES_PAGES_RE = re.compile(r"\b(?:p[áa]ginas?|p[áa]gs?\.)\s*:?\s*(?P<list>\d{1,3}(?:\s*(?:-|a|,|y)\s*\d{1,3})*)", re.IGNORECASE)
 
 
+_ES_PAGE_WORD = re.compile(r"pag(?:ina|s?\.)")
+
+
 def page_refs(text: str) -> list[tuple[list[int], int, int]]:
     """Page references in English (:func:`imrassist.parse.find_pages`) and Spanish (``página 60``)."""
     low = text.lower()
@@ -285,8 +288,9 @@ def page_refs(text: str) -> list[tuple[list[int], int, int]]:
         return []  # every page reference has one of these
     hits = list(find_pages(text))
     taken = [(s, e) for _, s, e in hits]
-    # (every Spanish reference has one of these: an English text is not scanned with the Spanish pattern)
-    spanish = any(k in low for k in ("pág", "pagina", "pag.", "pags."))
+    # (every Spanish reference has one of these: an English text is not scanned with the Spanish pattern;
+    # "pagina", "pag." and "pags." are looked for in one scan, where "pag" stands)
+    spanish = "pág" in low or _ES_PAGE_WORD.search(low) is not None
     for m in _ES_PAGES_RE.finditer(text) if spanish else ():
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
@@ -541,17 +545,19 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
     between = _BETWEEN_EN if lang == "en" else _BETWEEN_ES
     out: list[Count] = []
     for m in _count_matches(text, lang):
-        if skipped is not None and skipped.overlaps(m.start(), m.end()):
+        start, stop = m.span()
+        if skipped is not None and skipped.overlaps(start, stop):
             continue
-        if _GLUED_BEFORE.search(text[max(0, m.start() - 2):m.start()]):
+        if start and _glued_before(text, start):
             continue
         # (The noun first: most numbers of a letter count nothing, and need not be read.)
         noun = word = None
-        end = m.end()
-        if m.group("glued"):
-            noun, word = _noun_key(m.group("glued"), "en"), m.group("glued")
+        end = stop
+        glued = m.group("glued")
+        if glued:
+            noun, word = _noun_key(glued, "en"), glued
         else:
-            pos = m.end()
+            pos = stop
             for _ in range(4):
                 wm = _WORD_AFTER.match(text, pos)
                 if not wm:
@@ -566,20 +572,36 @@ def find_counts(text: str, lang: str = "en", *, skip: list[tuple[int, int]] | No
                 pos = wm.end()
         if noun is None:
             continue
-        a = _number(m.group("a"), lang)
+        first, second = m.group("a", "b")
+        a = _number(first, lang)
         if a is None:
             continue
-        b = _number(m.group("b"), lang) if m.group("b") else None
+        b = _number(second, lang) if second else None
         values = (a,) if b is None else (a, b)
-        tail = text[end:end + 12].lower()
-        if noun == "year" and _AGE_TAIL.match(tail):
+        if noun == "year" and _AGE_TAIL.match(text[end:end + 12].lower()):
             continue  # an age: checked as a demographic
-        if lang == "es" and noun == "year" and spanish_age(text, m.start(), end):
+        if lang == "es" and noun == "year" and spanish_age(text, start, end):
             continue  # "un hombre de 33 años": an age
-        if fold(m.group("a")) in ("un", "una") and noun not in _TIME_NOUNS:
+        if fold(first) in ("un", "una") and noun not in _TIME_NOUNS:
             continue  # Spanish article, not a number
-        out.append(Count(values, noun, m.start(), end, m.start(), m.end(), text[m.start():end], word or ""))
+        out.append(Count(values, noun, start, end, start, stop, text[start:end], word or ""))
     return out
+
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _glued_before(text: str, start: int) -> bool:
+    """``_GLUED_BEFORE.search(text[start - 2:start])`` (``start`` > 0), by looking at the two characters:
+    the pattern ends at the end of the slice, or before a newline that ends it ("$"), with an ASCII
+    letter, or with L, C, T or S and one white space character (``\s`` is ``str.isspace``)."""
+    c = text[start - 1]
+    if c in _ASCII_LETTERS:
+        return True
+    if start < 2 or not c.isspace():
+        return False
+    p = text[start - 2]
+    return p in "LCTS" or c == "\n" and p in _ASCII_LETTERS
 
 
 # ------------------------------------------------------------------------------------------ frequency
