@@ -116,6 +116,15 @@ def test_fast_paths_equal_the_plain_scans():
         assert bool(common.page_refs(text)) == has_pages
 
 
+def test_sex_words_and_ages_where_lower_casing_is_not_case_folding():
+    """Texts whose lower case is not what a case-insensitive pattern reads ("İ" lower-cases to two
+    characters; "ſ" matches "s" and "ı" matches "i"): the fast paths give what the plain scans give."""
+    for text in ("El paciente maſculino, 45 añoſ.", "İ1-YEAR-OLD", "İ1-Y/O", "A 45 year old MALE. İ", "a gırl",
+                 "Tiene 45 añoſ. Es mujer.", "The FEMALE worker, 52 Y/O."):
+        assert _sex_words(text, text.lower()) == [(m.start(), m.end()) for m in SEX_RE.finditer(text)], text
+        _check_ages(text)
+
+
 def test_quote_fast_path_equals_the_normaliser():
     common.fragment.cache_clear()
     for text in _texts()[:60:5]:  # letters' original texts: every 60th-character window

@@ -712,8 +712,10 @@ _BULLET_RE = re.compile(r"[ \t]*(?:[-*+]|\d{1,2}[.)])[ \t]+")
 _AGE_HINT = re.compile(r"\bold\b|of\s+age|y/?o\b|\bage[ds]?\b|a[nñ]os\b", re.IGNORECASE)
 _SEX_STEMS = ("man", "male", "boy", "hombre", "masculin", "lady", "girl", "mujer", "femenin")
 def _sex_words(text: str, low: str) -> list[tuple[int, int]]:
-    """The spans ``SEX_RE.finditer(text)`` gives, found from the places its words' stems occur."""
-    if len(low) != len(text):
+    """The spans ``SEX_RE.finditer(text)`` gives, found from the places its words' stems occur. (Where
+    lower-casing is not what case-insensitive matching does, the pattern reads the whole text: "İ" lower-cases
+    to two characters, and the pattern takes "ſ" for "s" and "ı" for "i" — "maſculino" is a sex word.)"""
+    if len(low) != len(text) or not text.isascii() and ("ſ" in text or "ı" in text):
         return [(m.start(), m.end()) for m in SEX_RE.finditer(text)]
     starts: set[int] = set()
     for w in _SEX_STEMS:
@@ -777,8 +779,10 @@ def _ages(text: str, sents: list[Sentence], lang: str) -> list[tuple[int, int, i
             k = bisect_left(marks, sn.start)  # the first mark at or after the sentence's start
             if k == len(marks) or marks[k] >= sn.end:
                 continue
-        sl = low[sn.start:sn.end]
-        if ("old" in sl or "age" in sl or "yo" in sl or "y/o" in sl or "años" in sl or "anos" in sl) \
+        # (The words are looked for in the lower-cased sentence only when lower-casing is exact, in ASCII
+        # text: "İ" lower-cases to two characters, and a case-insensitive "ſ" is an "s".)
+        sl = low[sn.start:sn.end] if marks is not None else None
+        if (sl is None or "old" in sl or "age" in sl or "yo" in sl or "y/o" in sl or "anos" in sl) \
                 and _AGE_HINT.search(text, sn.start, sn.end):
             ages.extend(_ages_in(text, sn.start, sn.end, lang))
     return ages
