@@ -830,41 +830,98 @@ _LIMIT_START_STEMS = tuple(sorted(
     | {w[:3] for w in NUMBER_WORDS_EN}
     | {w[:3] for w in ("up to", "a maximum of", "maximum of", "max", "no more than", "should", "generally", "not",
                        "limited to", "a total of", "total of")}))
+_LIMIT_START_STEM_LEN = max(map(len, _LIMIT_START_STEMS))
+
+
+#: The ASCII characters a match of ``_LIMIT_RE`` holds after its last number: ``[-\s]*`` and filler words
+#: (``[a-z]`` case-insensitive, in ASCII text: the ASCII letters).
+_LIMIT_TAIL_CHARS = "".join(c for c in map(chr, range(128)) if re.match(r"[-\sa-zA-Z]", c))
+#: The words every English number word is made of (split at blanks and hyphens: "a dozen" holds "dozen").
+_NUMBER_WORD_PARTS = frozenset(p for w in NUMBER_WORDS_EN for p in re.split(r"[\s-]+", w)) - {"a"}
+
+
+def _limit_noun_can_match(text: str, w0: int, noun_start: int) -> bool:
+    """Whether a match of ``_LIMIT_RE`` that starts at ``w0`` or later can end with the noun at ``noun_start``
+    (ASCII text). The match's last number stands inside ``text[w0:noun_start]`` and only hyphens, blanks and
+    letters follow it up to the noun (:data:`_LIMIT_TAIL_CHARS`). So either the last other character before
+    the noun is a digit inside the window (the end of a digit number), or a number word stands after it: a
+    number word is letters, blanks and hyphens between word boundaries, so each of its parts is a whole
+    blank- or hyphen-separated word of that stretch. A noun that fails both is not the noun of any match
+    (more than half the nouns of a rationale, "the requested sessions", are not counted), and its window
+    is not searched."""
+    before = text[w0:noun_start]
+    head = before.rstrip(_LIMIT_TAIL_CHARS)  # up to the last character that is not a hyphen, blank or letter
+    if head and "0" <= head[-1] <= "9":
+        return True
+    tail = before[len(head):].lower().replace("-", " ").split()
+    return not _NUMBER_WORD_PARTS.isdisjoint(tail)
 
 
 def _limit_matches(text: str) -> list[re.Match[str]]:
     """The matches of ``_LIMIT_RE`` in ``text``, found from the nouns back (a scan of the whole text with
     the number-word alternation at every position is ~10x slower); same matches as a plain finditer.
 
-    In ASCII text the nouns are looked for only where their words stand, and in the window before a
-    noun the pattern is tried only where a match can start (:data:`_LIMIT_START_STEMS`, found once for
-    the whole text), not at each of its ~150 positions: the same matches as ``finditer`` from the
-    window's start (a third of the texts asked about have no noun, and the starts are looked for
-    only from the first window to the last)."""
+    In ASCII text the nouns are looked for only where their words stand, a noun no match can end with is
+    passed over (:func:`_limit_noun_can_match`), and in the window before a noun the pattern is tried
+    only where a match can start (:data:`_LIMIT_START_STEMS`, found once for each stretch of overlapping
+    windows), not at each of its ~150 positions: the same matches as ``finditer`` from the window's start
+    (a third of the texts asked about have no noun)."""
     found: dict[int, re.Match[str]] = {}
     low = text.lower() if text.isascii() else None
     nouns = finditer_from_stems(_LIMIT_NOUN_RE, _LIMIT_NOUN_STEMS, text, low=low)
     if not nouns:
         return []
+    n = len(text)
     starts = None
-    if low is not None:  # every stem lies wholly inside the match it starts, so inside its window
-        starts = stem_positions(_LIMIT_START_STEMS, low, start=max(0, nouns[0].start() - 120),
-                                end=min(len(text), nouns[-1].end() + 30))
+    if low is not None:
+        nouns = [nm for nm in nouns if _limit_noun_can_match(text, max(0, nm.start() - 120), nm.start())]
+        # The starts inside each stretch of overlapping windows, in order (one sorted list). Only the starts
+        # up to a window's noun are tried (see below), and every stem lies wholly inside the match it starts:
+        # a window's stems stand between its start and its noun's start plus the longest stem.
+        starts = []
+        s0 = e0 = -1
+        for nm in nouns:
+            w0, end = max(0, nm.start() - 120), min(n, nm.start() + _LIMIT_START_STEM_LEN)
+            if w0 > e0:
+                if e0 >= 0:
+                    starts += stem_positions(_LIMIT_START_STEMS, low, start=s0, end=e0)
+                s0 = w0
+            e0 = end
+        if e0 >= 0:
+            starts += stem_positions(_LIMIT_START_STEMS, low, start=s0, end=e0)
+    if starts is None:
+        for nm in nouns:
+            w0 = max(0, nm.start() - 120)
+            for m in _LIMIT_RE.finditer(text, w0, min(n, nm.end() + 30)):
+                if m.start("noun") == nm.start() and (m.start() > w0 or w0 == 0):
+                    found.setdefault(m.start("noun"), m)
+                    break
+        return [found[k] for k in sorted(found)]
+    match = _LIMIT_RE.match
     for nm in nouns:
-        w0 = max(0, nm.start() - 120)
-        end = min(len(text), nm.end() + 30)
-        if starts is None:
-            window = _LIMIT_RE.finditer(text, w0, end)
-        else:
-            window = matches_at(_LIMIT_RE, text, starts[bisect_left(starts, w0):bisect_left(starts, end)], end)
-        for m in window:
-            if m.start("noun") == nm.start() and m.start() > w0:
-                found.setdefault(m.start("noun"), m)
+        ns = nm.start()
+        w0 = max(0, ns - 120)
+        end = min(n, nm.end() + 30)
+        # What ``matches_at`` gives, read only up to the match that ends with this noun: a match starts
+        # before its noun, so none that starts after the noun (or after a match that ended past it) does.
+        pos = w0
+        for j in range(bisect_left(starts, w0), len(starts)):
+            i = starts[j]
+            if i > ns:
                 break
-            if m.start("noun") == nm.start() and w0 == 0:
-                found.setdefault(m.start("noun"), m)
-                break
+            if i < pos:
+                continue
+            m = match(text, i, end)
+            if m:
+                if m.start("noun") == ns:
+                    if i > w0 or w0 == 0:
+                        found.setdefault(ns, m)
+                    break
+                pos = m.end()
     return [found[k] for k in sorted(found)]
+
+
+_PAGE_BEFORE_LIMIT = re.compile(r"(?:Page\(?s?\)?|pp?\.|#)\s*:?\s*$", re.IGNORECASE)  # (compiled once)
 
 
 @lru_cache(maxsize=256)
@@ -882,7 +939,7 @@ def find_limits(text: str) -> tuple[LimitMatch, ...]:
         top = b if b is not None else a
         if top > 100 or (top > 1 and not m.group("noun").lower().endswith("s")):
             continue  # a year, a page or a drug count, not a number of visits
-        if re.search(r"(?:Page\(?s?\)?|pp?\.|#)\s*:?\s*$", text[max(0, m.start() - 10):m.start()], re.IGNORECASE):
+        if _PAGE_BEFORE_LIMIT.search(text[max(0, m.start() - 10):m.start()]):
             continue
         if b is not None:
             lo, hi = int(a), int(b)
