@@ -224,6 +224,20 @@ NUMBER_TOKEN = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_EN)})\b)"
 NUMBER_TOKEN_ES = rf"(?:\d+(?:\.\d+)?|\b(?:{_alt(NUMBER_WORDS_ES)})\b)"
 
 
+#: The words every English number word is made of (split at blanks and hyphens: "a dozen" holds "dozen").
+_NUMBER_WORD_PARTS = frozenset(p for w in NUMBER_WORDS_EN for p in re.split(r"[\s-]+", w)) - {"a"}
+_ASCII_LOWER_RUN = re.compile(r"[a-z]+")
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _no_number_word(low: str) -> bool:
+    """Whether the lower-cased ASCII text ``low`` holds no English number word of ``NUMBER_TOKEN``: a number
+    word stands between word boundaries and is letters split by blanks or hyphens, so each of its parts is
+    a whole run of letters of the text; none of them is a part of a number word here. (ASCII only:
+    elsewhere case-insensitive matching is more than lower-casing, "ſix" is "six".)"""
+    return _NUMBER_WORD_PARTS.isdisjoint(_ASCII_LOWER_RUN.findall(low))
+
+
 _DIGITS_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SPACES = re.compile(r"\s+")
 
@@ -684,6 +698,13 @@ def find_quantity(text: str) -> Quantity | None:
     rental", "7-10 days" -> 10), then a measure ("240 grams", "250ml"). Strengths ("550mg", "3%") never count.
     """
     t = text
+    low = t.lower()
+    # Every step reads a number: steps 3, 4 and 6 a digit (``\d``), the others a digit or a number word. An
+    # item with neither (a sixth of those asked about: "Right knee arthroscopy", "Pre-operative labs") has
+    # no quantity, and one without a digit is not searched with the digit patterns (half of them).
+    has_digit = _ANY_DIGIT.search(t) is not None
+    if not has_digit and t.isascii() and _no_number_word(low):
+        return None
     # 1. A leading "<number> <noun> of ..." names what is counted ("Three refills of Voltaren 75mg #60").
     lead_re, counted_re = _quantity_res()
     lead = lead_re.match(t)
@@ -695,7 +716,6 @@ def find_quantity(text: str) -> Quantity | None:
 
     # 2. Frequency x duration. Each pattern names its period: one whose word is not in the item cannot
     # match, and is not searched for (three long patterns, tried at every position of the item).
-    low = t.lower()
     for rx, unit, period in ((_FREQ_RE, "visit", ("week", "wk")), (_FREQ_WEEKLY_RE, "visit", ("week",)),
                              (_FREQ_MONTH_RE, "visit", ("month",))):
         if not any(w in low for w in period):
@@ -707,17 +727,17 @@ def find_quantity(text: str) -> Quantity | None:
                 return Quantity(total, unit, m.start(), m.end())
 
     # 3. Dispensed count.
-    m = _HASH_RE.search(t)
+    m = _HASH_RE.search(t) if has_digit else None
     if m:
         return Quantity(float(m.group("n")) if "." in m.group("n") else int(m.group("n")), "count", m.start(), m.end())
 
     # 4. "2x6" (times per week x weeks) and "x 12".
-    m = _NXM_RE.search(t)
+    m = _NXM_RE.search(t) if has_digit else None
     if m and not _is_strength(t, m.end()):
         fa, da = int(m.group("fa")), int(m.group("da"))
         if 1 <= fa <= 7 and 1 <= da <= 52:
             return Quantity(fa * da, "visit", m.start(), m.end())
-    m = _TIMES_N_RE.search(t)
+    m = _TIMES_N_RE.search(t) if has_digit else None
     if m:
         # "Trigger point injections x 4": the counted noun is the one before the "x".
         prev = re.search(r"([A-Za-z][A-Za-z\-]*)\s*$", t[: m.start()])
@@ -785,7 +805,7 @@ def find_quantity(text: str) -> Quantity | None:
         return Quantity(amount, unit, m.start(), end)
 
     # 6. A measure ("240 grams", "250ml").
-    m = _MEASURE_RE.search(t)
+    m = _MEASURE_RE.search(t) if has_digit else None
     if m:
         return Quantity(float(m.group("n")) if "." in m.group("n") else int(m.group("n")),
                         _UNIT_MAP[m.group("u").lower()], m.start(), m.end())
@@ -836,8 +856,6 @@ _LIMIT_START_STEM_LEN = max(map(len, _LIMIT_START_STEMS))
 #: The ASCII characters a match of ``_LIMIT_RE`` holds after its last number: ``[-\s]*`` and filler words
 #: (``[a-z]`` case-insensitive, in ASCII text: the ASCII letters).
 _LIMIT_TAIL_CHARS = "".join(c for c in map(chr, range(128)) if re.match(r"[-\sa-zA-Z]", c))
-#: The words every English number word is made of (split at blanks and hyphens: "a dozen" holds "dozen").
-_NUMBER_WORD_PARTS = frozenset(p for w in NUMBER_WORDS_EN for p in re.split(r"[\s-]+", w)) - {"a"}
 
 
 def _limit_noun_can_match(text: str, w0: int, noun_start: int) -> bool:

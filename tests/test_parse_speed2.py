@@ -147,3 +147,59 @@ def test_limits_known_cases():
     assert not parse._limit_noun_can_match("the requested visits", 0, 14)
     assert parse._limit_noun_can_match("six physical therapy visits", 0, 21)
     assert parse._limit_noun_can_match("6 physical therapy visits", 0, 19)
+
+
+# ------------------------------------------------------------------------------------------------- quantities
+
+
+def _plain_find_quantity(text: str):
+    """find_quantity with its gates open: every step's patterns searched whether or not the item holds a
+    digit or a number word (the digit pattern matches everywhere, no text is said to lack a number word)."""
+    saved = parse._ANY_DIGIT, parse._no_number_word
+    parse._ANY_DIGIT, parse._no_number_word = re.compile(""), (lambda low: False)
+    try:
+        return parse.find_quantity(text)
+    finally:
+        parse._ANY_DIGIT, parse._no_number_word = saved
+
+
+def _check_quantity(text: str) -> None:
+    assert parse.find_quantity(text) == _plain_find_quantity(text), text
+
+
+def test_quantities_equal_the_plain_reading_on_the_repository_letters():
+    for text in _texts():
+        if len(text) < 2000:  # (items, lines, windows: what find_quantity is asked about)
+            _check_quantity(text)
+
+
+@needs_shared
+def test_quantities_equal_the_plain_reading_on_the_shared_letters():
+    for text in _shared_texts():
+        if len(text) < 2000:
+            _check_quantity(text)
+
+
+QUANTITY_VOCAB = [
+    "Three", "refills", "of", "six", "twenty-one", "a dozen", "once", "twice", "sessions", "visits", "x", "×",
+    "times", "a week", "per week", "weekly", "for", "weeks", "month", "months", "#", "No. ", "qty:", "quantity",
+    "#60", "2x6", "x 12", "12", "6", "1.5", "240", "grams", "ml", "oz", "mg", "%", "days", "rental", "Physical",
+    "therapy", "Right knee arthroscopy", "Pre-operative labs", "-", " to ", " or ", "–", " ", "  ", "\n", ",",
+    ".", "/", "(", ")", "ſix", "ſessions", "K", "İ", "é", "٣", "３", "²", "sixty", "onesie", "nine_", "_one",
+]
+
+
+@FAST
+@given(_texts_of(QUANTITY_VOCAB, "aeinostwx0123456789" + PUNCT + ODD, size=20))
+def test_quantities_equal_the_plain_reading(text):
+    """An item with neither a digit nor (in ASCII text) a number word read as having no quantity, one
+    without a digit not searched with the digit patterns: what the plain reading finds."""
+    _check_quantity(text)
+
+
+def test_quantities_known_cases():
+    for text in ["Right knee arthroscopy", "Six additional visits", "ſix sessions", "twice weekly for six weeks",
+                 "٣ sessions", "x ٣", "#٣", "Twenty-one sessions", "onesie sessions", "a dozen wraps", "", "x"]:
+        _check_quantity(text)
+    assert parse.find_quantity("Right knee arthroscopy") is None
+    assert parse.find_quantity("Six additional visits") is not None
