@@ -106,6 +106,7 @@ def clear_caches() -> None:
     record._REREAD_MEMO.clear()
     for fn in (common.word_set, common.mapped_words, common.core_of, common.distinctive, common.treatment_vocab,
                common.fragment, common.limits, common.pages_in, common.guideline_citations, record._name_quantity,
+               record._quantity_in,
                record._source_in, record._nw, letter._title_key, explanation._sentence_outcomes, facts._weak_words_of):
         fn.cache_clear()
 

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 from .. import knowledge
 from ..extract.items import conclusion
 from ..models import CaseRecord, Citation, Evidence, Extracted, Limit
-from ..parse import find_age, find_quantity, norm_words, parse_date, parse_number, parse_sex, singular
+from ..parse import NUMBER_WORDS, find_age, find_quantity, norm_words, parse_date, parse_sex, singular
 from .common import _noun_key, find_counts, fragment, guideline_citations, pages_in
 from .facts import ROLES, ItemFact, LetterFacts, limits_in
 from .registry import CheckContext, register
@@ -139,11 +139,21 @@ def _numbers_in(text: str) -> list[float]:
     out = []
     for c in find_counts(text, "en"):
         out.extend(float(v) for v in c.values)
-    for m in re.finditer(r"\d+(?:\.\d+)?|[A-Za-z]+(?:-[A-Za-z]+)?", text):
-        v = parse_number(m.group(0))
-        if v is not None:
-            out.append(float(v))
+    # What parse_number gives a token, without its general clean-up: a run of digits (any script's, as
+    # ``\d``) is the number ``float`` reads (parse_number's int of an integral float is that float again);
+    # a word of ASCII letters and hyphens is looked up in lower case, English before Spanish (NUMBER_WORDS
+    # is the two tables, English winning). Most tokens are words that are no number (one dict look-up each).
+    for num, word in _NUMBER_TOKENS.findall(text):
+        if num:
+            out.append(float(num))
+        else:
+            v = NUMBER_WORDS.get(word.lower())
+            if v is not None:
+                out.append(float(v))
     return out
+
+
+_NUMBER_TOKENS = re.compile(r"(\d+(?:\.\d+)?)|([A-Za-z]+(?:-[A-Za-z]+)?)")
 
 
 # ------------------------------------------------------------------------------------------ value readers
@@ -189,7 +199,7 @@ def _reread_key(path: str, value: Any, frag: str) -> tuple[str, str, Any, str]:
     """The memo's key: the field's shape, the value's type and repr, the quote. (A text value stands for its
     repr: two texts have the same repr exactly when they are the same text, and a long quote's repr is a
     copy of it.)"""
-    return (_shape(path), type(value).__name__, value if type(value) is str else repr(value), frag)
+    return (_SHAPES.get(path) or _shape(path), type(value).__name__, value if type(value) is str else repr(value), frag)
 
 
 def _shape(path: str) -> str:
@@ -208,9 +218,41 @@ def _shape(path: str) -> str:
 _LAST_INDEX = re.compile(r"\[\d+\]$")
 
 
+def _us_date(value: dt.date) -> str | None:
+    """``value`` as ``MM/DD/YYYY`` (how most quotes of a date read), for a year of 1900-2099: the one
+    date :func:`imrassist.parse.parse_date` reads in that text is ``value`` (a month-first numeric date
+    with a 19xx/20xx year, no month name, no "-" for an ISO date), so a quote that reads so needs no
+    parsing. None for other years (the date patterns read no other year of four digits)."""
+    if 1900 <= value.year <= 2099:
+        return f"{value.month:02d}/{value.day:02d}/{value.year}"
+    return None
+
+
+_LEAVES: dict[str, str] = {}  # path -> its last field name
+
+
+def _leaf(path: str) -> str:
+    """The last field name of a path, without a list index (``items[3].unit`` -> ``unit``); looked up by
+    path, as :func:`_shape`."""
+    leaf = _LEAVES.get(path)
+    if leaf is None:
+        leaf = _LAST_INDEX.sub("", path).rsplit(".", 1)[-1]
+        if len(_LEAVES) >= _REREAD_MEMO_SIZE:
+            _LEAVES.clear()
+        _LEAVES[path] = leaf
+    return leaf
+
+
+@lru_cache(maxsize=1024)
+def _quantity_in(frag: str) -> Any:
+    """:func:`imrassist.parse.find_quantity` of a quote (read-only): an item's quantity and its unit
+    usually quote the same words, and both re-readings read the quantity."""
+    return find_quantity(frag)
+
+
 def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | None:
     """(agrees, value read from the quote) for the field at ``path``, or None when not checkable."""
-    leaf = _LAST_INDEX.sub("", path).rsplit(".", 1)[-1]
+    leaf = _leaf(path)
     if isinstance(value, bool):
         if leaf == "medically_necessary":
             con = conclusion(frag)
@@ -219,6 +261,8 @@ def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | Non
             return con[0] == value, con[0]
         return None
     if isinstance(value, dt.date):
+        if type(value) is dt.date and frag == _us_date(value):
+            return True, value  # (what parse_date reads in it: see _us_date)
         got = parse_date(frag)
         return got == value, got
     if leaf == "age":
@@ -228,7 +272,7 @@ def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | Non
         nums = _numbers_in(frag)
         return any(_num_eq(n, value) for n in nums), (nums[0] if nums else None)
     if leaf == "quantity":
-        q = find_quantity(frag)
+        q = _quantity_in(frag)
         if q is not None and _num_eq(q.amount, value):
             return True, q.amount
         nums = _numbers_in(frag)
@@ -236,7 +280,7 @@ def _reread_uncached(path: str, value: Any, frag: str) -> tuple[bool, Any] | Non
             return True, value
         return False, (q.amount if q else (nums[0] if nums else None))
     if leaf == "unit":
-        q = find_quantity(frag)
+        q = _quantity_in(frag)
         if q is not None and (q.unit == value or _noun_key(q.unit, "en") == _noun_key(str(value), "en")):
             return True, q.unit
         words = {singular(w) for w in re.findall(r"[a-z][a-z\-]*", frag.lower())}
@@ -323,20 +367,21 @@ def check_grounding(ctx: CheckContext, emit):  # type: ignore[no-untyped-def]
                    "the record was read from another text than this letter (its sha256 differs): offsets may not apply",
                    found=sha[:12], expected=ctx.letter.sha256[:12])
     no_evidence: list[str] = []
+    size = len(original)
     for path, node in walk(record):
         ev: Evidence | None = node.evidence
         if ev is None:
             no_evidence.append(path)
             continue
         span = ev.span
-        if ev.alignment == "unaligned" or span is None:
+        if span is None or ev.alignment == "unaligned":
             where = original.find(ev.quote) if ev.quote else -1
             hint = f" (the quote does occur at {where})" if where >= 0 else " (the quote does not occur in the letter)"
             yield emit("UNALIGNED", "warning", path, f"{path}: the quote has no offsets in the letter{hint}",
                        found=ev.quote[:120], span=(where, where + len(ev.quote)) if where >= 0 else None)
         else:
             s, e = span
-            if e > len(original):
+            if e > size:
                 yield emit("OUT_OF_RANGE", "error", path,
                            f"{path}: evidence offsets [{s}, {e}) fall outside the letter ({len(original)} characters)",
                            found=f"[{s}, {e})", expected=f"within [0, {len(original)})")
