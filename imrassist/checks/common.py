@@ -908,6 +908,7 @@ _WORD_MAP = {
     "medicina": "medicine", "medicinas": "medicine", "pastilla": "pill", "pastillas": "pill", "prueba": "test",
     "pruebas": "test", "analisis": "test", "imagenes": "imaging", "hospitalizacion": "hospitalization",
 }
+_WORD_MAP_KEYS = frozenset(_WORD_MAP)
 #: A word of the left set stands for any word of the right set ("surgery" for an arthroscopy).
 _CLASSES = {
     "surgery": {"arthroscopy", "arthroscopic", "repair", "decompression", "acromioplasty", "arthroplasty", "fusion",
@@ -958,19 +959,19 @@ def words(text: str) -> list[str]:
     return out
 
 
-def _compound_runs(runs: str, toks: set[str]) -> list[str]:
-    """The runs of ``runs`` (see :func:`_word_runs`; ``toks`` is the set of them) that hold "-" or "/"."""
-    if "/" in runs:
-        return [r for r in toks if "-" in r or "/" in r]
-    out = []
+def _compound_runs(runs: str) -> set[str]:
+    """The runs of ``runs`` (see :func:`_word_runs`) that hold "-" or "/": found from each separator by
+    ``str.find`` (a block of hundreds of words holds a few), not by testing every run for both."""
+    out = set()
     find, rfind = runs.find, runs.rfind
-    i = find("-")
-    while i >= 0:  # (a few hyphens in a block of hundreds of words: found by str.find, not a loop over them)
-        e = find(" ", i)
-        if e < 0:
-            e = len(runs)
-        out.append(runs[rfind(" ", 0, i) + 1:e])
-        i = find("-", e)
+    for sep in "-/":
+        i = find(sep)
+        while i >= 0:
+            e = find(" ", i)
+            if e < 0:
+                e = len(runs)
+            out.add(runs[rfind(" ", 0, i) + 1:e])
+            i = find(sep, e)  # (the next run: this one is taken whole)
     return out
 
 
@@ -981,22 +982,29 @@ def word_set(text: str) -> frozenset[str]:
     # (Each distinct word once: an item block of hundreds of words, which no other letter has, is read
     # once per letter, and most of its words come back several times. The tokens are the set of the
     # runs of _word_runs, with each run that holds "-" or "/" replaced by its tokens; the compounds among
-    # those are split as they come.)
+    # those are split as they come. The singulars are of the tokens only, not of the parts: they are
+    # made before the parts join the set.)
     runs = _word_runs(text)
+    if "-" not in runs and "/" not in runs:
+        # (Every token is a run: it ends with "s" only before a space or at the end of the text. A text
+        # that has neither has no plural to look for: its set is its runs'.)
+        ws = frozenset(runs.split())
+        if "s " not in runs and not runs.endswith("s"):
+            return ws
+        plural = [singular(w) for w in ws if w[-1] == "s" and len(w) > 3]
+        return ws.union(plural) if plural else ws
     toks = set(runs.split())
     parts: list[str] = []
-    if "-" in runs or "/" in runs:
-        compound = _compound_runs(runs, toks)
-        toks.difference_update(compound)
-        for r in compound:
-            for w in _WORD_RE.findall(r):
-                toks.add(w)
-                if "-" in w or "/" in w:
-                    parts += [p for p in _COMPOUND_SPLIT.split(w) if p]
-    out = set(toks)
-    out.update([singular(w) for w in toks if w[-1] == "s" and len(w) > 3])
-    out.update(parts)
-    return frozenset(out)
+    compound = _compound_runs(runs)
+    toks -= compound
+    for r in compound:
+        for w in _WORD_RE.findall(r):
+            toks.add(w)
+            if "-" in w or "/" in w:
+                parts += [p for p in _COMPOUND_SPLIT.split(w) if p]
+    toks.update([singular(w) for w in toks if w[-1] == "s" and len(w) > 3])
+    toks.update(parts)
+    return frozenset(toks)
 
 
 _COMPOUND_SPLIT = re.compile(r"[-/]")
@@ -1056,7 +1064,10 @@ def core_words() -> frozenset[str]:
 def mapped_words(text: str) -> frozenset[str]:
     """Word set with Spanish/plain words mapped to the English a letter uses (cached, read-only)."""
     ws = word_set(text)
-    return ws | {_WORD_MAP[w] for w in ws if w in _WORD_MAP}
+    # (The words to map are found by intersecting with the map's keys, in C, not by looking up every
+    # word of the set; most texts have none, and keep their word set.)
+    hits = ws & _WORD_MAP_KEYS
+    return ws.union([_WORD_MAP[w] for w in hits]) if hits else ws
 
 
 @lru_cache(maxsize=8192)
@@ -1078,7 +1089,7 @@ def treatment_vocab(name: str) -> frozenset[str]:
             if key in low:
                 vocab |= adds
     for cls, members in _CLASSES.items():
-        if vocab & members:
+        if not vocab.isdisjoint(members):  # (whether they meet, without making their intersection)
             vocab.add(cls)
     return frozenset(vocab)
 
