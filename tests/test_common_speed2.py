@@ -1,7 +1,8 @@
 """The second round of fast paths of the shared check helpers (checks.common) give exactly what the plain
 versions give: word_set (compounds found by str.find, no plural step for a text without a run ending in
 "s"), mapped_words (the mapped words found by a set intersection), treatment_vocab (classes by
-isdisjoint).
+isdisjoint), fragment (separators looked for with "in"), dates_in (windows joined before they are moved
+to a word start, "\\S*" for the end) and the token starts (no lower-casing of an ASCII text).
 
 Each plain version is written out here as the code was before its fast path. They are compared on every
 text the repository holds (and the shared letters when they are there: see tests/test_common_speed.py,
@@ -17,9 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from imrassist.checks import common
-from imrassist.parse import singular
+from imrassist.letter import normalize_fragment
+from imrassist.parse import DateMatch, find_dates, singular
 
-from tests.test_common_speed import CHARS, FAST, WORD_VOCAB, _pieces, _texts, _texts_of
+from tests.test_common_speed import CHARS, FAST, NORM_CHARS, NORM_VOCAB, ODD, WORD_VOCAB, _pieces, _texts, _texts_of
 
 # ------------------------------------------------------------------------------------------------- words
 
@@ -102,3 +104,119 @@ def test_treatment_vocab_equals_the_plain_lookup_on_the_corpus():
     assert len(names) > 100
     for name in names:
         assert common.treatment_vocab.__wrapped__(name) == _plain_treatment_vocab(name), name
+
+
+# ------------------------------------------------------------------------------------------------ quotes
+
+
+def _assert_fragment(quote: str) -> None:
+    assert common.fragment.__wrapped__(quote) == normalize_fragment(quote), quote
+
+
+@FAST
+@given(_texts_of(NORM_VOCAB + ["\x1c", "\x1d", "\x1e", "\x1f", "a\x1fb", "\n\x1e\n"], NORM_CHARS + "\x1c\x1f", 30))
+def test_quotes_equal_the_normaliser(quote):
+    _assert_fragment(quote)
+
+
+def test_quotes_equal_the_normaliser_on_the_corpus():
+    for text in _texts():
+        for i in range(0, max(1, len(text) - 300), 53):
+            for n in (30, 200):
+                _assert_fragment(text[i:i + n])
+
+
+# ------------------------------------------------------------------------------------------------- dates
+
+
+def _plain_date_windows(text: str) -> list[list[int]]:
+    windows: list[list[int]] = []
+    for m in re.finditer(r"\d+", text):
+        s0, e0 = m.span()
+        if not (e0 - s0 == 4 and text[s0:s0 + 2] in ("19", "20") or common._NUMERIC_DATE.match(text, e0 - 1)):
+            continue
+        a, b = max(0, s0 - 40), min(len(text), e0 + 14)
+        while a > 0 and not text[a - 1].isspace():
+            a -= 1
+        while b < len(text) and not text[b].isspace():
+            b += 1
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
+    return windows
+
+
+def _plain_dates_in(text: str, *, dmy: bool = False) -> list:
+    out = []
+    for a, b in _plain_date_windows(text):
+        for d in find_dates(text[a:b], dmy=dmy):
+            out.append(DateMatch(d.start + a, d.end + a, d.date, d.text, d.style) if a else d)
+    return out
+
+
+def _assert_dates(text: str) -> None:
+    assert common._date_windows(text) == _plain_date_windows(text), text
+    for dmy in (False, True):
+        assert common.dates_in(text, dmy=dmy) == _plain_dates_in(text, dmy=dmy), text
+
+
+def test_date_windows_that_nearly_meet():
+    """Two dates at every distance around where their windows meet, after words of every length and
+    after each kind of white space."""
+    for gap in range(30, 60):
+        for word in ("", "x", "abcdefghij", "x" * 45):
+            for sp in (" ", "\n", "\t", "\x1f", "\xa0", "\u2009"):
+                for tail in ("", " ", "x" * 20 + " "):
+                    text = f"on 3/4/2019{tail}" + "y" * gap + sp + word + "2020 and 12-5-19" + sp + "z"
+                    _assert_dates(text)
+
+
+#: Dates and near-dates, with every kind of white space (str.isspace's, which \s follows) and no white space.
+DATE_VOCAB = ["2019", "1999", "19", "20", "2105", "12/3/2019", "1-2-17", "10.19.12", "3/4", "1/2/", "January", "Jan.",
+              "March 3, 2020", "on", "dated", "Amar", "12-5-19", "2019-01-02", "x" * 30, "٢٠١٩", "１９", "20١9"]
+SPACES = " \n\t\r\f\v\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2009\u2028\u3000\ufeff\u200b"
+
+
+@FAST
+@given(_texts_of(DATE_VOCAB, SPACES + "/.-,:" + ODD + "abc0123456789", 40))
+def test_dates_equal_the_plain_windows(text):
+    _assert_dates(text)
+
+
+def test_dates_equal_the_plain_windows_on_the_corpus():
+    for text in _texts():
+        _assert_dates(text)
+    for text in _pieces():
+        _assert_dates(text)
+
+
+# ---------------------------------------------------------------------------------------- token starts
+
+
+def _plain_token_starts(text: str, firsts: frozenset[str]) -> list[int]:
+    low = text.lower()
+    if len(low) != len(text):
+        return [t.start() for t in common._TOKEN.finditer(text) if t.group(0)[0].isdigit() or t.group(0).lower() in firsts]
+    group = common._firsts_group(firsts)
+    digits, words = common._number_tokens(text, firsts if group is None else group)
+    return sorted(digits + [i for i, w in words if w in firsts])
+
+
+FIRSTS = [common._first_number_words("en"), common._freq_firsts("en"), common._first_number_words("es"),
+          common._freq_firsts("es")]
+NUMBER_VOCAB = ["six", "Six", "SIX", "twice", "a", "A", "dozen", "once", "seis", "veintiún", "diez", "12", "٣", "İ", "ſix",
+                "Kelvin", "often", "tenet"]
+
+
+@FAST
+@given(_texts_of(NUMBER_VOCAB, CHARS, 30))
+def test_token_starts_equal_the_plain_scan(text):
+    for firsts in FIRSTS:
+        assert common._token_starts(text, firsts) == _plain_token_starts(text, firsts), text
+
+
+def test_token_starts_equal_the_plain_scan_on_the_corpus():
+    for text in _texts() + _pieces():
+        for firsts in FIRSTS:
+            assert common._token_starts(text, firsts) == _plain_token_starts(text, firsts), text

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from .. import knowledge
+from ..letter import _FOOTER_RE, normalize_fragment  # (imported by .registry before this module in any case)
 from ..parse import (
     NUMBER_TOKEN, NUMBER_TOKEN_ES, NUMBER_WORDS, find_pages, matches_at, parse_number, singular, stem_positions,
     word_alternation,
@@ -208,6 +209,7 @@ def fold(text: str) -> str:
 #: Every date the date patterns read holds a 4-digit year or a numeric d/d/d (10/19/12, 1-12-17).
 _DIGIT_RUN = re.compile(r"\d+")
 _NUMERIC_DATE = re.compile(r"\d[/.\-]\d{1,2}[/.\-]\d")
+_NON_SPACE = re.compile(r"\S*")
 
 
 def _digit_runs(text: str) -> list[tuple[int, int]]:
@@ -253,24 +255,39 @@ def dates_in(text: str, *, dmy: bool = False) -> list:
     date has one): the same dates, without scanning long stretches of prose with the month-name patterns."""
     from ..parse import DateMatch, find_dates
 
-    windows: list[list[int]] = []
-    for s0, e0 in _digit_runs(text):
-        if not (e0 - s0 == 4 and text[s0:s0 + 2] in ("19", "20") or _NUMERIC_DATE.match(text, e0 - 1)):
-            continue
-        a, b = max(0, s0 - 40), min(len(text), e0 + 14)
-        while a > 0 and not text[a - 1].isspace():  # start at a word boundary ("Amar 19" is not "mar 19")
-            a -= 1
-        while b < len(text) and not text[b].isspace():
-            b += 1
-        if windows and a <= windows[-1][1]:
-            windows[-1][1] = max(windows[-1][1], b)
-        else:
-            windows.append([a, b])
     out = []
-    for a, b in windows:
+    for a, b in _date_windows(text):
         for d in find_dates(text[a:b], dmy=dmy):
             out.append(DateMatch(d.start + a, d.end + a, d.date, d.text, d.style) if a else d)
     return out
+
+
+def _date_windows(text: str) -> list[list[int]]:
+    """The stretches of ``text`` :func:`dates_in` reads: from 40 characters before each year or numeric
+    date (moved back to a word start) to 14 after it (moved on to white space or the end), joined where
+    they meet."""
+    windows: list[list[int]] = []
+    n = len(text)
+    for s0, e0 in _digit_runs(text):
+        # (a numeric date goes on from the run's last digit with one of "/.-": only then is it tried)
+        if not (e0 - s0 == 4 and text[s0:s0 + 2] in ("19", "20")
+                or e0 < n and text[e0] in "/.-" and _NUMERIC_DATE.match(text, e0 - 1)):
+            continue
+        b = _NON_SPACE.match(text, min(n, e0 + 14)).end()  # (\S is what str.isspace is not)
+        a = s0 - 40
+        # The last window ends at white space (or at the end of the text). A window that starts at or
+        # before that end joins it, wherever its word starts; one that starts after it, moved back to
+        # its word's start, still starts after it: the start is only looked for then.
+        if windows and a <= windows[-1][1]:
+            if b > windows[-1][1]:
+                windows[-1][1] = b
+            continue
+        if a <= 0:
+            a = 0
+        while a > 0 and not text[a - 1].isspace():  # start at a word boundary ("Amar 19" is not "mar 19")
+            a -= 1
+        windows.append([a, b])
+    return windows
 
 
 # ----------------------------------------------------------------------------------------------- pages
@@ -392,8 +409,8 @@ def _number_starts(text: str, lang: str) -> list[int]:
 
 def _token_starts(text: str, firsts: frozenset[str]) -> list[int]:
     """Where a token (a run of digits, or of letters) starts that is a digit run or one of ``firsts``."""
-    low = text.lower()
-    if len(low) != len(text):  # a lower-cased character that changes length: look token by token
+    # (ASCII lower-cases character for character: only another text is lower-cased to see whether it does)
+    if not text.isascii() and len(text.lower()) != len(text):  # a character that changes length: token by token
         return [t.start() for t in _TOKEN.finditer(text) if t.group(0)[0].isdigit() or t.group(0).lower() in firsts]
     # The counts and the frequencies of one text look for nearly the same words: within a check run the
     # text is scanned once for all of a language's (_FIRSTS_BY_LANG) and each caller keeps its own.
@@ -1132,7 +1149,6 @@ def distinctive(text: str) -> frozenset[str]:
 # parsers with small caches keyed by the text they read.
 
 
-_SEPARATORS = re.compile("[\x1c-\x1f]")
 _PAGE_LINE = re.compile(r"\s*(?:Page\s+\d+.*|\d+\s*/\s*\d+|-\s*\d+\s*-)\s*", re.I)
 
 
@@ -1145,13 +1161,13 @@ def fragment(quote: str) -> str:
     only when it is a footer line or the first line of another page too (a running header), which takes
     two page breaks. (``str.split`` also splits at the separators "\\x1c"-"\\x1f", which the normaliser keeps
     inside a word: a quote holding one goes to the normaliser.)"""
-    if quote.isascii() and (quote.isprintable() or not _SEPARATORS.search(quote)):
+    # (the separators looked for one by one, with str's "in", faster than a scan with a pattern)
+    if quote.isascii() and (quote.isprintable() or not ("\x1c" in quote or "\x1d" in quote or "\x1e" in quote
+                                                        or "\x1f" in quote)):
         if "\n" not in quote:
             if "\f" not in quote and not _PAGE_LINE.fullmatch(quote):
                 return " ".join(quote.split())
         elif quote.count("\f") < 2:
-            from ..letter import _FOOTER_RE
-
             # (A footer line ends with a digit, or with "-", then white space: only such lines are tried.)
             for ln in quote.split("\n"):
                 r = ln.rstrip()
@@ -1159,8 +1175,6 @@ def fragment(quote: str) -> str:
                     break
             else:
                 return " ".join(quote.split())
-    from ..letter import normalize_fragment
-
     return normalize_fragment(quote)
 
 
