@@ -1012,9 +1012,13 @@ def word_set(text: str) -> frozenset[str]:
         return ws.union(plural) if plural else ws
     toks = set(runs.split())
     parts: list[str] = []
-    compound = _compound_runs(runs)
-    toks -= compound
-    for r in compound:
+    for r in _compound_runs(runs):
+        if _PLAIN_COMPOUND.fullmatch(r):
+            # (letters and digits joined by single separators, "e-stim", "emg/ncv": the run is one token,
+            # and its parts are its pieces)
+            parts += r.replace("/", "-").split("-")
+            continue
+        toks.discard(r)
         for w in _WORD_RE.findall(r):
             toks.add(w)
             if "-" in w or "/" in w:
@@ -1025,6 +1029,8 @@ def word_set(text: str) -> frozenset[str]:
 
 
 _COMPOUND_SPLIT = re.compile(r"[-/]")
+#: A run of :func:`_word_runs` that :data:`_WORD_RE` reads as one compound token.
+_PLAIN_COMPOUND = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)+")
 
 
 @lru_cache(maxsize=1)
