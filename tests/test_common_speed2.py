@@ -220,3 +220,130 @@ def test_token_starts_equal_the_plain_scan_on_the_corpus():
     for text in _texts() + _pieces():
         for firsts in FIRSTS:
             assert common._token_starts(text, firsts) == _plain_token_starts(text, firsts), text
+
+
+# --------------------------------------------------------------------------------------------- sentences
+
+
+def _plain_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    end = len(text) if end is None else end
+    out = []
+    pos = start
+    for m in common._SENT_END.finditer(text, start, end):
+        stop = m.start("sp")
+        if stop < 0:
+            stop = m.start()
+        body = text[pos:stop].lstrip()
+        if body:
+            s = stop - len(body)
+            out.append((s, s + len(body.rstrip())))
+        pos = m.end()
+    body = text[pos:end].lstrip()
+    if body:
+        s = end - len(body)
+        out.append((s, s + len(body.rstrip())))
+    return out
+
+
+def _assert_sentences(text: str) -> None:
+    assert common.sentences(text) == _plain_sentences(text), text
+    n = len(text)
+    for a, b in ((1, n), (0, n - 1), (n // 3, 2 * n // 3), (n // 2, n)):
+        assert common.sentences(text, a, b) == _plain_sentences(text, a, b), (text, a, b)
+
+
+SENTENCE_VOCAB = ["Dr. Smith", "e.g. the", "The end.", "Yes!", "Why?", "\n", "\n\n", " \n ", ".\n", ". ", ".  ", '." ', ".) ",
+                  '"A', "(B", "¿Qué", "Ñ", "1.5", "A. B. C.", "x", "...", "\u2009", "\xa0", "\x1f", "\u3000", "* item", "# Head"]
+
+
+@FAST
+@given(_texts_of(SENTENCE_VOCAB, " \n\t.!?'\")(Aa1" + ODD, 40))
+def test_sentences_equal_the_plain_scan(text):
+    _assert_sentences(text)
+
+
+def test_sentences_equal_the_plain_scan_on_the_corpus():
+    for text in _texts():
+        _assert_sentences(text)
+
+
+# ------------------------------------------------------------------------------------------- frequencies
+
+
+def _plain_frequencies(text: str, lang: str = "en") -> list:
+    from bisect import bisect_left
+
+    from imrassist.parse import matches_at, stem_positions
+
+    lang = "es" if lang == "es" else "en"
+    phrase, nxm = common._freq_res(lang)
+    out = []
+    low = text.lower()
+    if any(w in low for w in (("week", "wk", "month") if lang == "en" else ("semana", "mes"))):
+        firsts = common._freq_firsts(lang)
+        if lang == "en" and not any(w in low for w in ("dozen", "single", "hundred")):
+            firsts = firsts - {"a"}
+        if text.isascii():
+            tail = common._freq_tail(lang)
+            last = max((p for p in stem_positions(common._PERIOD_STEMS[lang], low) if tail.match(text, p)), default=-1)
+            starts = common._token_starts(text, firsts) if last >= 0 else []
+            starts = starts[:bisect_left(starts, last)]
+        else:
+            starts = common._token_starts(text, firsts)
+    else:
+        starts = []
+    for m in matches_at(phrase, text, starts):
+        num = common._number
+        per = tuple(v for v in (num(m.group("fa"), lang), num(m.group("fb"), lang) if m.group("fb") else None) if v is not None)
+        dur = tuple(v for v in (num(m.group("da"), lang), num(m.group("db"), lang) if m.group("db") else None) if v is not None)
+        if not per or not dur:
+            continue
+        period = "month" if common.fold(m.group("period")).startswith(("mo", "mes", "mens")) else "week"
+        unit = "month" if common.fold(m.group("unit")).startswith(("mo", "mes")) else "week"
+        out.append(common.Frequency(per, period, dur, unit, m.start(), m.end()))
+    single = [s for s, e in common._digit_runs(text) if e - s == 1 and text[s] in "1234567"]
+    for m in matches_at(nxm, text, single):
+        if any(f.start <= m.start() < f.end for f in out):
+            continue
+        da = int(m.group("da"))
+        if 1 <= da <= 52:
+            out.append(common.Frequency((float(m.group("fa")),), "week", (float(da),), "week", m.start(), m.end()))
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+def test_only_x_and_the_times_sign_are_the_2x4_patterns_x():
+    """The "2X4" gate looks for "x" in the lower-cased text and for "×": every character the pattern's
+    case-insensitive "[x×]" takes is one of those."""
+    rx = re.compile("[x×]", re.IGNORECASE)
+    takes = [chr(c) for c in range(0x110000) if rx.match(chr(c))]
+    assert all(c.lower() == "x" or c == "×" for c in takes), takes
+
+
+FREQ_VOCAB = ["2", "3", "7", "8", "x", "X", "×", "4", "12", "2x4", "3X6", " x ", "times a week", "week", "weeks", "wk", "month",
+              "for", "twice", "a dozen", "single", "veces por semana", "semanas", "mes", "durante", "mg", "ml", "1.", "a"]
+
+
+def _assert_frequencies(text: str) -> None:
+    for lang in ("en", "es"):
+        assert common.frequencies(text, lang) == _plain_frequencies(text, lang), text
+
+
+def test_frequencies_named_each_way():
+    """A phrase for each word the gates look for, alone in its text."""
+    for text in ["2×4", "2X4", "3x6 weeks", "PT 2 times per wk for 6 wks", "2 times a month for 3 months",
+                 "a hundred times a week for 2 weeks", "a dozen times a week for 2 weeks", "a single visit a week for 4 weeks",
+                 "once a week for 4 weeks", "3 veces por semana durante 4 semanas", "2 veces al mes durante 3 meses"]:
+        assert common.frequencies(text, "es" if "veces" in text else "en"), text
+        _assert_frequencies(text)
+
+
+@FAST
+@given(_texts_of(FREQ_VOCAB, " -/.,\n" + ODD, 30))
+def test_frequencies_equal_the_plain_scan(text):
+    _assert_frequencies(text)
+
+
+def test_frequencies_equal_the_plain_scan_on_the_corpus():
+    for text in _texts() + _pieces():
+        _assert_frequencies(text)

@@ -32,6 +32,7 @@ from .registry import per_call
 # letter; the lookbehinds only ask which character the class took). A sentence ends where group "sp"
 # starts, after the mark.
 _SENT_END = re.compile(r"[.!?\n](?:(?<=[.!?])(?P<sp>[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9¿¡ÁÉÍÓÚÑ*_#-]))|(?<=\n)\n*)")
+_SP = _SENT_END.groupindex["sp"]
 
 
 def spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...]) -> set[int]:
@@ -55,15 +56,26 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
     end = len(text) if end is None else end
     out: list[tuple[int, int]] = []
     pos = start
+    # A sentence that ends at a mark ends with it (no white space to strip at its end), and the next one
+    # starts where the mark's gap ends, at the character the lookahead saw (no white space either): such
+    # a sentence is its span as it stands, without copying it to strip it.
+    clean = False  # (whether pos is such a start)
     for m in _SENT_END.finditer(text, start, end):
-        stop = m.start("sp")  # (-1 when the sentence ends at a newline)
-        if stop < 0:
+        stop = m.start(_SP)  # (-1 when the sentence ends at a newline)
+        if stop >= 0:
+            if clean:
+                out.append((pos, stop))
+            else:
+                out.append((stop - len(text[pos:stop].lstrip()), stop))
+            clean = True
+        else:
             stop = m.start()
-        # The sentence without the white space around it (str.strip's white space is str.isspace's).
-        body = text[pos:stop].lstrip()
-        if body:
-            s = stop - len(body)
-            out.append((s, s + len(body.rstrip())))
+            # The sentence without the white space around it (str.strip's white space is str.isspace's).
+            body = text[pos:stop].lstrip()
+            if body:
+                s = stop - len(body)
+                out.append((s, s + len(body.rstrip())))
+            clean = False
         pos = m.end()
     body = text[pos:end].lstrip()
     if body:
@@ -723,9 +735,9 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
     low = text.lower()
     # Every phrase names its period and duration (week, wk, month; semana, mes), and a phrase can start
     # with "a" only as "a dozen", "a single" or "a hundred".
-    if any(w in low for w in (("week", "wk", "month") if lang == "en" else ("semana", "mes"))):
+    if ("week" in low or "wk" in low or "month" in low) if lang == "en" else ("semana" in low or "mes" in low):
         firsts = _freq_firsts(lang)
-        if lang == "en" and not any(w in low for w in ("dozen", "single", "hundred")):
+        if lang == "en" and not ("dozen" in low or "single" in low or "hundred" in low):
             firsts = firsts - {"a"}
         if text.isascii():
             # A phrase goes on from its period as ``tail`` does ("week for 6 weeks"): it starts before a period
@@ -750,8 +762,12 @@ def frequencies(text: str, lang: str = "en") -> list[Frequency]:
         out.append(Frequency(per, period, dur, unit, m.start(), m.end()))
     # "2X4" starts with a run of one digit, 1-7 (not after a word character, and before "x"): it is tried
     # there only, among the text's digit runs (found once per check run; a scan of the text for a digit
-    # and an x would take longer than that).
-    single = [s for s, e in _digit_runs(text) if e - s == 1 and text[s] in "1234567"]
+    # and an x would take longer than that), in a text that holds an "x" or "×" at all (the pattern's
+    # "[x×]" takes no other character, in any case).
+    if "x" in low or "×" in text:
+        single = [s for s, e in _digit_runs(text) if e - s == 1 and text[s] in "1234567"]
+    else:
+        single = []
     for m in matches_at(nxm, text, single):
         if any(f.start <= m.start() < f.end for f in out):
             continue
