@@ -511,36 +511,70 @@ def treatment_words(phrase: str) -> str:
     return _POSSESSIVE.sub(" ", phrase)
 
 
-def _best_items(phrase: str, items: list[ItemFact]) -> list[int]:
-    """Items a treatment phrase names, best first (empty when it names none): its specific treatment words
+#: A spelling ratio (rapidfuzz's token_set_ratio) is at most 100; one more as a margin for rounding.
+_RATIO_BOUND = 101
+
+
+def _best_item(phrase: str, items: list[ItemFact]) -> int | None:
+    """The item a treatment phrase names best (None when it names none): its specific treatment words
     must belong to the item; otherwise it must share a distinctive word with the item's name or glossary
-    words, or a generic word only that item has. Spelling similarity alone names nothing."""
+    words, or a generic word only that item has. Spelling similarity alone names nothing. Among several,
+    the best by (specific words all the item's own, shared distinctive words, a weak key, spelling
+    similarity), then by the highest index.
+
+    (Only the best is ever asked for. Most phrases leave one candidate, whose spelling ratio ranks
+    nothing; with several, a candidate is scored in order of its score without the ratio, and one whose
+    score could not reach the best found so far even with the highest ratio is not scored: the ranking
+    is the one of scoring them all.)"""
     phrase = treatment_words(phrase)
     core = core_of(phrase)
     dist = distinctive(phrase)
     ws = mapped_words(phrase)
-    norm = norm_words(phrase)
-    scored: list[tuple[float, int]] = []
+    fams: dict[str, frozenset[str]] = {}  # (stem_family of the core words, asked once for all items)
+    cands: list[tuple[int, int, ItemFact]] = []  # (overlap * 100 + weak * 50, index, item)
     for f in items:
-        if core and not _item_covers(core, f):
+        if core and not _item_covers(core, f, fams):
             continue
         overlap = sum(1 for w in dist if w in f.keys or w in f.vocab)  # len(dist & (keys | vocab)), no union made
         weak = bool(f.weak_keys & ws)
         if not core and overlap == 0 and not weak:
             continue
-        ratio = fuzz.token_set_ratio(norm, norm_words(f.name))
-        strong = bool(core) and all(w in f.vocab or _in_family(w, f) for w in core)
-        scored.append((strong * 1000 + overlap * 100 + weak * 50 + ratio, f.index))
-    scored.sort(reverse=True)
-    return [i for _, i in scored]
+        cands.append((overlap * 100 + weak * 50, f.index, f))
+    if len(cands) < 2:
+        return cands[0][1] if cands else None
+    if core:
+        cands = [(base + 1000 if all(w in f.vocab or _in_family(w, f) for w in core) else base, i, f)
+                 for base, i, f in cands]
+    cands.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    norm = norm_words(phrase)
+    best: tuple[float, int] | None = None
+    for base, i, f in cands:
+        if best is not None and (base + _RATIO_BOUND, i) < best:
+            break  # (this one and every later one, lower in (score without ratio, index), rank below best)
+        scored = (base + fuzz.token_set_ratio(norm, norm_words(f.name)), i)
+        if best is None or scored > best:
+            best = scored
+    assert best is not None
+    return best[1]
 
 
-def _item_covers(core: frozenset[str], f: ItemFact) -> bool:
+def _item_covers(core: frozenset[str], f: ItemFact, fams: dict[str, frozenset[str]] | None = None) -> bool:
     """Whether every word of ``core`` is one of the item's words (its vocabulary or its block's) or of the
     same family as one (:func:`_in_family`), without building the union of those sets for every phrase
-    and item (an item's block has hundreds of words)."""
+    and item (an item's block has hundreds of words). ``fams``: the words' families found so far (a
+    caller asking of many items)."""
     vocab, block = f.vocab, f.block_words
-    return all(w in vocab or w in block or _in_family(w, f) for w in core)
+    for w in core:
+        if w in vocab or w in block:
+            continue
+        fam = fams.get(w) if fams is not None else None
+        if fam is None:
+            fam = stem_family(w)
+            if fams is not None:
+                fams[w] = fam
+        if fam.isdisjoint(vocab) and fam.isdisjoint(block):
+            return False
+    return True
 
 
 def _in_family(w: str, f: ItemFact) -> bool:
@@ -559,9 +593,9 @@ def _named_items(phrase: str, items: list[ItemFact]) -> list[int]:
 
 
 def _named_items_uncached(phrase: str, items: list[ItemFact]) -> list[int]:
-    best = _best_items(phrase, items)
-    if best:
-        return best[:1]
+    best = _best_item(phrase, items)
+    if best is not None:
+        return [best]
     core = core_of(treatment_words(phrase))
     cover = [f.index for f in items if core & f.vocab]
     covered: set[str] = set()
@@ -960,7 +994,8 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
             j = si + 1
             while j < len(sents) and (bullet(j) or line_of(j) == line_of(j - 1) and j - 1 in consumed):
                 if line_of(j) != line_of(j - 1) or j == si + 1:
-                    best = _best_items(text[sents[j].start:sents[j].end], items)[:1] or sorted(mentions.get(j, ()))
+                    b = _best_item(text[sents[j].start:sents[j].end], items)
+                    best = [b] if b is not None else sorted(mentions.get(j, ()))
                     group += [i for i in best if i not in group]
                 consumed.add(j)
                 j += 1
