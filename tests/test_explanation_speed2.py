@@ -1,12 +1,18 @@
 """The explanation reading's second round of fast paths give exactly what the plain versions give.
 
-:func:`~imrassist.checks.explanation._best_item` ranks the items a treatment phrase may name and gives the
-best only (the only one ever asked for): it scores the spelling similarity of a candidate only where that can
-change which is best, and finds the words' families once for all items. It is compared here with the plain
-ranking (every candidate scored, the list sorted; written out below) on every phrase of every explanation the
-repository holds (ours of every letter in English and Spanish, the reviewer summary, the synthetic and shared
-explanations: their sentences, item lines and treatment phrases, and the items' names) and on generated
-phrases (item words, other scripts' digits, accents, "ſ", the Kelvin sign, "İ", glued tokens, mixed case).
+* :func:`~imrassist.checks.explanation._best_item` ranks the items a treatment phrase may name and gives the
+  best only (the only one ever asked for): it scores the spelling similarity of a candidate only where that
+  can change which is best, and finds the words' families once for all items;
+* the "group", "all" and "plural" tests of a sentence (:func:`~imrassist.checks.explanation._says`) and the
+  people taken out of a treatment phrase (:func:`~imrassist.checks.explanation.treatment_words`) are made only
+  in an ASCII text that holds one of the words every match holds;
+* the clause a "decided" phrase starts in is found from the end of the text before the outcome.
+
+Each is compared here with the plain version (written out below) on every explanation the repository holds
+(ours of every letter in English and Spanish, the reviewer summary, the synthetic and shared explanations:
+their sentences, item lines and treatment phrases, and the items' names) and on generated text (item words,
+other scripts' digits, accents, "ſ", the Kelvin sign, "İ", glued tokens, mixed case), and so is the whole
+reading with all of them in place of the plain versions.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
@@ -27,7 +34,7 @@ from imrassist.letter import read_letter
 from imrassist.parse import norm_words
 
 from tests.test_checks_helpers import HAVE_LETTERS, SEED, SHARED
-from tests.test_explanation_speed import ODD, _cases, _case
+from tests.test_explanation_speed import ODD, PUNCT, VOCAB, _case, _cases, _texts_of
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -153,3 +160,132 @@ def test_best_item_breaks_ties_as_the_plain_ranking(data):
     words = sorted({w for f in items for w in f.name.split()})
     phrase = " ".join(data.draw(st.lists(st.sampled_from(words + SMALL), max_size=6)))
     _check_best(phrase, items)
+
+
+# ------------------------------------------------------------------------- gates of the reading's tests
+
+#: (pattern, the words every match holds, lower case) of each test made only where its words stand.
+GATES = [(X._GROUP_RE, X._GROUP_STEMS), (X._ALL_RE, X._ALL_STEMS), (X._PLURAL_RE, X._PLURAL_STEMS),
+         ({"*": X._POSSESSIVE}, {"*": X._POSSESSIVE_STEMS})]
+
+#: Words of those patterns (and near misses), in both languages.
+GATE_VOCAB = ["both", "both knees", "all", "all of them", "all the requests", "all 3", "they were all", "are all", "each",
+              "each one", "every item", "everything", "these", "those", "them", "denials", "items", "requests",
+              "treatments", "approved items", "still-denied services", "still denied things", "upheld ones",
+              "items that were denied", "parts that have been still overturned", "requests that are approved",
+              "ambos", "ambas rodillas", "todos los tratamientos", "todas ellas", "fueron todos", "cada uno", "todo",
+              "estos", "ellos", "negaciones", "solicitudes", "tratamientos que fueron aprobados", "puntos negados",
+              "servicio rechazado", "your doctor", "the surgeon", "their own physician", "my provider", "his therapist",
+              "the médico", "su medico", "su cirujano", "su doctor", "doctor's", "surgeon’s", "Dr. Lee's", "x-ray's",
+              "it's", "'s", "’", "call", "small", "one", "part", "thing", "request", "the", "her", "other", "therapy"]
+
+
+def _check_gates(text: str) -> None:
+    if not text.isascii():
+        return  # (the gates are used on ASCII text only)
+    low = text.lower()
+    for rxs, stems in GATES:
+        for lang, rx in rxs.items():
+            for m in rx.finditer(text):
+                assert any(k in low[m.start():m.end()] for k in stems[lang]), (text, lang, m.group(0))
+
+
+def test_every_gated_match_holds_its_words_on_the_corpus():
+    for raw, _, facts, _ in _cases():
+        _check_gates(raw)
+        for f in facts.items:
+            _check_gates(f.name)
+    # (every alternative of each pattern, once)
+    _check_gates("Both requests, all of the treatments, all of them, all two, all requested, them all, each one, every "
+                 "request, everything; these, those, them, each, denials, items, requests, treatments. Approved items, "
+                 "denied ones, still-denied services, still denied treatments, overturned requests, upheld parts, "
+                 "things that were approved, items that have been still denied, ones that are now upheld. Ambos, "
+                 "todas las solicitudes, todos ellos, todas tres, fueron todos, cada uno, todo; estos, estas, ellos, "
+                 "negaciones, solicitudes, tratamientos; tratamientos que fueron aprobados, puntos negados, servicio "
+                 "denegado, partes que siguen rechazadas, solicitud aprobada. The doctor's plan, your own doctor, my "
+                 "surgeon, his physician, her provider, their therapist, the medico, the cirujano, su medico, su "
+                 "cirujano, su doctor.")
+
+
+@FAST
+@given(_texts_of(GATE_VOCAB, "abeiknostwxyzAOSWX0123456789" + PUNCT))
+def test_every_gated_match_holds_its_words(text):
+    _check_gates(text)
+
+
+def _plain_treatment_words(phrase: str) -> str:
+    return X._POSSESSIVE.sub(" ", phrase)
+
+
+@FAST
+@given(_texts_of(GATE_VOCAB, size=12))
+def test_treatment_words_equal_the_plain_substitution(phrase):
+    assert X.treatment_words(phrase) == _plain_treatment_words(phrase)
+
+
+def _plain_clause_start(text: str, s: int, a: int) -> int:
+    start = s
+    for m in X._DECIDED_CLAUSE_START.finditer(text, s, a):
+        start = m.end()
+    return start
+
+
+def _fast_clause_start(text: str, s: int, a: int) -> int:
+    m = X._DECIDED_CLAUSE_LAST.match(text, s, a)
+    return m.end() if m else s
+
+
+@FAST
+@given(_texts_of([",", ";", ":", "(", ")", "and", "but", "so", "that", "because", "which", "while", "when", "if",
+                  "AND", "So", "band", "thats", "ifs", "x", "y", " ", "\n", "é", "ſ", "K", "İ"], size=20), st.data())
+def test_decided_clause_start_equals_the_last_match(text, data):
+    s = data.draw(st.integers(0, len(text)))
+    a = data.draw(st.integers(s, len(text)))
+    assert _fast_clause_start(text, s, a) == _plain_clause_start(text, s, a), (text, s, a)
+
+
+# ------------------------------------------------------------------------------------ the whole reading
+
+
+def _plain_reading(raw: str, lang: str, facts, kind: str) -> X.Reading:
+    """The reading with every fast path of this file's round replaced by its plain version."""
+    class ClauseLast:  # (the last clause start found by finditer)
+        @staticmethod
+        def match(text: str, s: int, a: int):
+            start = _plain_clause_start(text, s, a)
+            return _Ended(start) if start != s else None
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(X, "_says", lambda rx, stems, s: bool(rx.search(s)))
+        mp.setattr(X, "treatment_words", _plain_treatment_words)
+        mp.setattr(X, "_best_item", lambda phrase, items: (_plain_best_items(phrase, items) or [None])[0])
+        mp.setattr(X, "_DECIDED_CLAUSE_LAST", ClauseLast)
+        return X.read_explanation(raw, lang, facts, kind)
+
+
+class _Ended:
+    def __init__(self, end: int) -> None:
+        self._end = end
+
+    def end(self) -> int:
+        return self._end
+
+
+def _check_reading(raw: str, lang: str, facts, kind: str) -> None:
+    fast = X.read_explanation(raw, lang, facts, kind)
+    assert repr(fast) == repr(_plain_reading(raw, lang, facts, kind)), (raw, lang, kind)
+
+
+def test_reading_equals_the_plain_reading_on_the_corpus():
+    for raw, lang, facts, kind in _cases():
+        _check_reading(raw, lang, facts, kind)
+
+
+@FAST
+@given(st.data(), st.sampled_from(["en", "es"]), st.sampled_from(["worker", "summary"]), st.integers(0, 4))
+def test_reading_equals_the_plain_reading(data, lang, kind, which):
+    facts = _facts()[which % len(_facts())]
+    names = [f.name for f in facts.items]
+    vocab = VOCAB + GATE_VOCAB + list(_item_words()[:200]) + [f"{n}: approved." for n in names] + [f"{n}: denied." for n in names]
+    text = data.draw(_texts_of(vocab))
+    _check_reading(text, lang, facts, kind)

@@ -297,6 +297,9 @@ _GROUP_RE = {
     "es": re.compile(r"\b(?:tratamientos?|servicios?|solicitud(?:es)?|puntos?|partes?)\s+(?:que\s+(?:fueron|fue|est[aá]n?|siguen|sigue)\s+)?"
                      r"(?:aprobad|negad|denegad|rechazad)", re.I),
 }
+#: Every match of _GROUP_RE holds one of these (lower case): the word for the group.
+_GROUP_STEMS = {"en": ("item", "one", "service", "treatment", "request", "part", "thing"),
+                "es": ("tratamiento", "servicio", "solicitud", "punto", "parte")}
 #: "All"/"both" that quantify the items ("both requests", "all of them", "they were all denied"), not
 #: "in all", "each evening" or "both knees".
 _ALL_RE = {
@@ -310,6 +313,10 @@ _ALL_RE = {
                      r"|\b(?:todos|todas)\s+(?:ellos|ellas|(?:dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|\d+)\b)"
                      r"|\b(?:fueron|son|est[aá]n)\s+(?:todos|todas)\b|\bcada\s+(?:uno|una|solicitud|tratamiento|servicio)\b|\btodo\b", re.I),
 }
+#: Every match of _ALL_RE / _PLURAL_RE holds one of these (lower case).
+_ALL_STEMS = {"en": ("both", "all", "each", "every"), "es": ("amb", "tod", "cada")}
+_PLURAL_STEMS = {"en": ("both", "all", "these", "those", "them", "each", "denials", "items", "requests", "treatments"),
+                 "es": ("ambos", "ambas", "todos", "todas", "estos", "estas", "ellos", "negaciones", "solicitudes", "tratamientos")}
 #: Said of the first review: "already approved", "approved before", "denied at first".
 _EARLIER_RE = {
     "en": re.compile(r"\b(?:already|before|earlier|previously|originally|initially|at\s+first|first\s+time|in\s+the\s+first\s+review"
@@ -506,8 +513,18 @@ _POSSESSIVE = re.compile(r"\b[\w-]+['’]s\b|\b(?:your|my|his|her|their|the)\s+(
                          r"m[eé]dico|cirujano)\b|\bsu\s+(?:m[eé]dico|cirujano|doctor)\b", re.I)
 
 
+#: Every match of _POSSESSIVE holds one of these (lower case): an apostrophe or a word for a doctor.
+_POSSESSIVE_STEMS = ("'", "’", "doctor", "surgeon", "physician", "provider", "therapist", "dico", "cirujano")
+
+
 def treatment_words(phrase: str) -> str:
     """A treatment phrase without the people in it ("your surgeon's full request" names no treatment)."""
+    # (An ASCII phrase holding none of the words every match holds is left as it is: the pattern, led by
+    # \b and a word of any letters, is slow to try at every word.)
+    if phrase.isascii():
+        low = phrase.lower()
+        if not any(k in low for k in _POSSESSIVE_STEMS):
+            return phrase
     return _POSSESSIVE.sub(" ", phrase)
 
 
@@ -922,6 +939,10 @@ _DECIDED_CUT = re.compile(
 _DECIDED_LEAD = re.compile(r"(?:\s*(?:the|your|a|an|this|that|these|those|all|both|of|to|request|requests|for|"
                            r"doctor'?s|treating|original|earlier|new)\b)*\s*", re.I)
 _DECIDED_CLAUSE_START = re.compile(r"[,;:(]|\b(?:and|but|so|that|because|which|while|when|if)\b", re.I)
+#: The _DECIDED_CLAUSE_START that starts last, found from the end (greedy): its matches are single
+#: characters and whole words, which cannot overlap, so the last of finditer's matches is the one that
+#: starts last, and only one alternative matches where it starts.
+_DECIDED_CLAUSE_LAST = re.compile(r"(?s:.*)(?:" + _DECIDED_CLAUSE_START.pattern + ")", re.I)
 _AUX_AT_END = re.compile(r"\s+(?:is|was|were|are|has\s+been|have\s+been|got|gets|stays|remains|will\s+be)"
                          r"(?:\s+(?:now|still|also|not))*\s*$", re.I)
 
@@ -944,9 +965,8 @@ def _decided_phrases(text: str, sn: Sentence, si: int, found: list[tuple[bool, i
         xe = xs + len(text[xs:cut.start() if cut else sn.end].rstrip())
         if xe > xs:
             out.append(TreatmentPhrase(text[xs:xe], xs, xe, si, "decided"))
-        start = sn.start
-        for m in _DECIDED_CLAUSE_START.finditer(text, sn.start, a):
-            start = m.end()
+        m = _DECIDED_CLAUSE_LAST.match(text, sn.start, a)  # (where the last clause start before a ends)
+        start = m.end() if m else sn.start
         x0 = _DECIDED_LEAD.match(text, start, a).end()
         x1 = x0 + len(text[x0:a].rstrip())
         # "The MRI was denied": the verb's auxiliary is part of the outcome words or stands just before them.
@@ -1011,10 +1031,11 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
         if si in heading_best:
             target = heading_best[si]
         elif mentions.get(si):
-            target = sorted(mentions[si]) if len(mentions[si]) > 1 or not _ALL_RE[lang].search(stext) else all_items
-        elif _ALL_RE[lang].search(stext):
+            target = sorted(mentions[si]) if len(mentions[si]) > 1 or not _says(_ALL_RE[lang], _ALL_STEMS[lang], stext) \
+                else all_items
+        elif _says(_ALL_RE[lang], _ALL_STEMS[lang], stext):
             target = all_items
-        elif _PLURAL_RE[lang].search(stext):
+        elif _says(_PLURAL_RE[lang], _PLURAL_STEMS[lang], stext):
             # "The denials stand": the items spoken of; all of them only when that cannot be wrong.
             target = context if len(context) > 1 else all_items if same_decision else []
         elif len(items) == 1:
@@ -1226,7 +1247,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         if (appeal_sents is None or si in appeal_sents) and _APPEAL_RE[lang].search(stext) \
                 and not _OVERTURNED_UPHELD.search(stext):
             continue
-        if _GENERIC_LABEL[lang].match(stext) or _GROUP_RE[lang].search(stext):
+        if _GENERIC_LABEL[lang].match(stext) or _says(_GROUP_RE[lang], _GROUP_STEMS[lang], stext):
             continue  # "What was approved: ...", "The approved items must be authorized": about a group
         but_not = _BUT_NOT[lang].search(text, sn.start, sn.end) if but_sents is None or si in but_sents else None
         if found and but_not and not any(a >= but_not.start() for _, a, _, _, _ in found):
