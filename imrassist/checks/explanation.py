@@ -269,6 +269,16 @@ _OUTCOME_KEYS = {
 }
 assert all(len(_OUTCOME_KEYS[k]) == len(v) for k, v in _OUTCOME_RES.items())
 _OUTCOME_STEMS = {lang: tuple(sorted({k for keys in v for k in keys})) for lang, v in _OUTCOME_KEYS.items()}
+#: Each stem with the patterns that need it, as bits (bit i: pattern i): the patterns a sentence needs are
+#: the bits of the stems it holds, looked up once per set of bits.
+_OUTCOME_STEM_BITS = {lang: tuple((k, sum(1 << i for i, keys in enumerate(v) if k in keys)) for k in _OUTCOME_STEMS[lang])
+                      for lang, v in _OUTCOME_KEYS.items()}
+
+
+@lru_cache(maxsize=None)  # (a few dozen sets of patterns occur)
+def _outcome_pats(lang: str, bits: int) -> tuple[tuple[re.Pattern[str], bool, int], ...]:
+    """The outcome patterns whose bits are set, in their order."""
+    return tuple(p for i, p in enumerate(_OUTCOME_RES[lang]) if bits >> i & 1)
 _NEG_RE = {
     "en": re.compile(r"\b(?:not|no|never|cannot|neither|nor)\b|n['’]t\b", re.I),
     "es": re.compile(r"\b(?:no|nunca|ni)\b", re.I),
@@ -662,10 +672,13 @@ def _sentence_outcomes(sent: str, lang: str) -> tuple[tuple[bool, int, int, int,
     it is False here and the text :func:`_ur_amount_in` reads is the last field (None elsewhere)."""
     s = 0
     low = sent.lower()
-    present = {k for k in _OUTCOME_STEMS[lang] if k in low}
-    if not present:
+    bits = 0  # (the patterns with a stem in the sentence: those whose keys it holds)
+    for k, b in _OUTCOME_STEM_BITS[lang]:
+        if k in low:
+            bits |= b
+    if not bits:
         return ()
-    pats = [p for p, keys in zip(_OUTCOME_RES[lang], _OUTCOME_KEYS[lang]) if not present.isdisjoint(keys)]
+    pats = _outcome_pats(lang, bits)
     # (In ASCII text a case-insensitive match holds its words in lower case: the tests below that need a
     # word are made only where ``low`` holds it.)
     ascii_ = sent.isascii()
