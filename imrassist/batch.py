@@ -353,6 +353,18 @@ def _stop_pool(pool: Any) -> None:
         manager.join(timeout=5)
 
 
+def _exit_status(proc: Any, timeout: float = 2.0) -> int | None:
+    """The exit code of a worker that died (negative: the signal), waiting up to ``timeout`` for it. The
+    pool's manager thread may be reaping the same process at that moment: whichever thread's ``waitpid``
+    loses gets nothing back, and the process shows no exit code until the other thread has stored it
+    (the crash entry then said "exit code None" instead of "killed by signal 9", once in many runs)."""
+    deadline = time.monotonic() + timeout
+    proc.join(timeout=timeout)
+    while proc.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return proc.exitcode
+
+
 def _isolated(kind: str, task: Task, opts: dict[str, Any]) -> dict[str, Any]:
     """Re-run one letter alone in a fresh worker: its result, or a crash entry naming it."""
     from concurrent.futures import ProcessPoolExecutor
@@ -366,9 +378,7 @@ def _isolated(kind: str, task: Task, opts: dict[str, Any]) -> dict[str, Any]:
             procs = list((getattr(pool, "_processes", None) or {}).values())
             return fut.result()
         except BrokenProcessPool:
-            for p in procs:
-                p.join(timeout=2)
-            return _crash_entry(kind, task, procs[0].exitcode if procs else None)
+            return _crash_entry(kind, task, _exit_status(procs[0]) if procs else None)
         except Exception as exc:  # noqa: BLE001 - cannot fork, or a result that cannot be pickled
             return {"source": task.source, "ok": False, "_index": task.index,
                     "error": {"reason": "internal", "message": f"{task.source}: internal error "
