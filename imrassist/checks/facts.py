@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
-from ..parse import find_age, find_dates, finditer_from_stems, matches_at, singular, stem_positions
+from ..parse import find_age, find_dates, matches_at, singular, stem_positions
 from .common import (
     Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
@@ -183,6 +183,46 @@ _DISPENSED = re.compile(r"#\s?(\d{1,4})\b")
 _RETRO = re.compile(r"\bretro(?:spective|active)?\b|\bDOS\b|date\s+of\s+service", re.I)
 
 
+#: Ends just after the last character of a stretch that no label holds (a label is letters and spaces).
+_LAST_BARRIER = re.compile(r"(?s).*[^A-Za-z\s]")
+#: One of these stands (lower case) in every match of _LABEL_RE (tests/test_facts_speed3.py checks each alternative).
+_LABEL_KEYS = ("date", "doi", "application")
+
+
+def _label_before(text: str, low: str, p: int) -> re.Match[str] | None:
+    """The last match of ``finditer_from_stems(_LABEL_RE, _LABEL_STEMS, text, low=low)`` that ends at or before
+    ``p``, if it may end 40 characters or less before ``p`` (else it or None: the caller drops both), for an
+    ASCII ``text`` (``low`` lower-cased). A label holds only letters and whitespace, so none holds the last
+    other character ``b`` before ``p - 40``: the whole-text scan's matches after ``b`` are those of a scan
+    from ``b + 1``, and one that ends at ``p - 40`` or later starts after ``b``. Only the stretch from there
+    to ``p`` is read, not the whole letter for every stem ("ur" stands in many words)."""
+    hi = p - 40
+    start = 0
+    span = 80
+    while hi > 0:
+        lo = hi - span if hi > span else 0
+        b = _LAST_BARRIER.match(text, lo, hi)
+        if b is not None:
+            start = b.end()
+            break
+        hi = lo
+        span *= 4
+    if low.find("date", start, p) < 0 and low.find("doi", start, p) < 0 and low.find("application", start, p) < 0:
+        return None
+    last = None
+    pos = start
+    for i in stem_positions(_LABEL_STEMS, low, start=start, end=p):
+        if i < pos:
+            continue
+        m = _LABEL_RE.match(text, i)
+        if m:
+            if m.end() > p:
+                break
+            last = m
+            pos = m.end()
+    return last
+
+
 def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> list[DateFact]:
     """Dates of the letter with their roles (``sents``: the letter's sentences, if already split)."""
     text = letter.text
@@ -192,12 +232,8 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
     header_end = header.end if header and header.end > header.start else 0
     # (An ASCII letter's lower-cased text is made once, and the extractor has usually made it already.)
     low = letter.lowered()
-    if not found:
-        labels = []
-    elif low is not None:
-        labels = finditer_from_stems(_LABEL_RE, _LABEL_STEMS, text, low=low)
-    else:
-        labels = StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer()
+    # (In an ASCII letter the label before each date is looked for near it, see _label_before.)
+    labels = [] if not found or low is not None else StemScan(_LABEL_RE, _LABEL_STEMS, text).finditer()
     # The cue words are looked for only in the sentences of the dates that need them (a letter's dates
     # stand in a few of its sentences), each sentence scanned once.
     cue_scans: dict[tuple[int, int], list[re.Match[str]]] = {}
@@ -208,11 +244,13 @@ def _date_roles(letter: Letter, sents: list[tuple[int, int]] | None = None) -> l
         roles: set[str] = set()
         # A label directly before the date ("Date of Injury: 10/18/2016"): the last one ending before it.
         lab = None
-        k = bisect_right(label_ends, d.start) - 1
-        if k >= 0:
-            m = labels[k]
-            if d.start - m.end() <= 40 and not _DIGIT.search(text, m.end(), d.start):
-                lab = m
+        if low is not None:
+            m = _label_before(text, low, d.start)
+        else:
+            k = bisect_right(label_ends, d.start) - 1
+            m = labels[k] if k >= 0 else None
+        if m is not None and d.start - m.end() <= 40 and not _DIGIT.search(text, m.end(), d.start):
+            lab = m
         if lab is not None:
             roles.add(lab.lastgroup or "")
         elif d.start >= header_end:
