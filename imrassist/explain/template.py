@@ -55,24 +55,57 @@ class ItemView:
 # ------------------------------------------------------------------------------------------ reasons
 
 
+#: ``_SENT_SPLIT`` with the mark in the match instead of a lookbehind, so the regex engine jumps to the marks
+#: instead of trying the lookbehind at every character; group 1 is ``_SENT_SPLIT``'s match (same places: a
+#: match holds no mark, so the mark before the next one is never inside the last).
+_SENT_GAP = re.compile(r"[.!?]([\"')\]]*\s+)(?=[A-Z\"(])")
+
+
+def _split(text: str) -> list[str]:
+    """``_SENT_SPLIT.split(text)``."""
+    out: list[str] = []
+    pos = 0
+    for m in _SENT_GAP.finditer(text):
+        a, b = m.span(1)
+        out.append(text[pos:a])
+        pos = b
+    out.append(text[pos:])
+    return out
+
+
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENT_SPLIT.split(" ".join(text.split())) if s.strip()]
+    return [s.strip() for s in _split(" ".join(text.split())) if s.strip()]
 
 
 def _rule_ids(item: Item, conclusion: bool) -> list[str]:
     if item.rationale is None:
         return []
-    sentences = _sentences(item.rationale.value)
-    # In ASCII a case-insensitive topic matches only a sentence that holds one of its words in lower case.
-    lowered = [s.lower() if s.isascii() else None for s in sentences]
+    text = " ".join(item.rationale.value.split())
+    sentences = [s.strip() for s in _split(text) if s.strip()]  # _sentences
+    # In ASCII a case-insensitive topic matches only a sentence that holds one of its words in lower case
+    # (None: not ASCII, every rule is tried). An ASCII sentence lower-cased is a piece of the whole text
+    # lower-cased (ASCII letters lower alone), so only the needs the whole text holds are looked for in it,
+    # and a rule none of whose needs it holds is not tried on an ASCII sentence at all.
+    low_text = text.lower()
+    all_ascii = text.isascii()
+    lowered: list[str | None] | None = None
     fired: list[str] = []
     groups: set[str] = set()
     for rule, rx in _COMPILED:
         if rule["when"] is not conclusion or len(fired) >= MAX_REASONS:
             continue
+        needs = [w for w in rule["needs"] if w in low_text]
+        if not needs and all_ascii:
+            continue
+        if lowered is None:
+            lowered = [s.lower() if s.isascii() else None for s in sentences]
         for s, low in zip(sentences, lowered):
-            if low is not None and not any(w in low for w in rule["needs"]):
-                continue
+            if low is not None:
+                for w in needs:
+                    if w in low:
+                        break
+                else:
+                    continue
             m = rx.search(s)
             if not m:
                 continue
