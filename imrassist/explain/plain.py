@@ -114,8 +114,10 @@ def _candidate_terms(low: str | None) -> Iterator[GlossTerm]:
         return
     by_head, always = _gloss_heads()
     picked = set(always)
-    for i in range(len(low) - 2):
-        picked.update(by_head.get(low[i:i + 3], ()))
+    # (the name's distinct pieces met with the glossary's heads in one set operation: the same heads as
+    # a lookup per piece)
+    for head in {low[i:i + 3] for i in range(len(low) - 2)} & by_head.keys():
+        picked.update(by_head[head])
     for i in sorted(picked):
         yield terms[i]
 
@@ -425,12 +427,44 @@ def numbers_in(text: str) -> list[str]:
     return [m.group(1) for m in _NUM.finditer(text)]
 
 
+_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+@lru_cache(maxsize=64)
+def _amount_pattern(stem: str) -> re.Pattern[str]:
+    """:func:`amount_in_rationale`'s pattern for a unit ``stem`` (a regex), with the number as group 1."""
+    return re.compile(rf"\b([0-9]+(?:\.[0-9]+)?)\s+(?:[A-Za-z-]+\s+){{0,3}}?(?:{stem}|visit|session|treatment)s?\b",
+                      re.IGNORECASE)
+
+
 def amount_in_rationale(item: Item, n: float) -> bool:
-    """Does the letter itself state this total ("12 sessions", "12 more supervised therapy visits")?"""
+    """Does the letter itself state this total ("12 sessions", "12 more supervised therapy visits")?
+
+    The plain test is ``\\b{num(n)}\\s+...`` searched in each quote (a pattern compiled per number). One pattern
+    per unit stem, with the number as a group, is tried instead where the number's text stands, and the group
+    must equal it: it is exact for a number of ASCII digits and at most one point (no other character matches
+    those, case-insensitively): the group's greedy first try takes exactly that number when a space follows it,
+    and a shorter try is followed by a digit or a point, never by a space; a group longer than the number
+    means a space does not follow it, so the plain pattern fails there too. Any other number ("1e-05")
+    takes the plain pattern."""
     unit = (item.unit.value if item.unit else "") or ""
     stem = re.escape(unit.rstrip("s")) if unit else r"\w+"
     texts = [e.evidence.quote for e in (item.rationale, item.medically_necessary, item.treatment)
              if isinstance(e, Extracted) and e.evidence]
-    rx = re.compile(rf"\b{re.escape(num(n))}\s+(?:[A-Za-z-]+\s+){{0,3}}?(?:{stem}|visit|session|treatment)s?\b",
-                    re.IGNORECASE)
-    return any(rx.search(" ".join(t.split())) for t in texts)
+    number = num(n)
+    if not _PLAIN_NUMBER.fullmatch(number):
+        rx = re.compile(rf"\b{re.escape(number)}\s+(?:[A-Za-z-]+\s+){{0,3}}?(?:{stem}|visit|session|treatment)s?\b",
+                        re.IGNORECASE)
+        return any(rx.search(" ".join(t.split())) for t in texts)
+    rx = _amount_pattern(stem)
+    for t in texts:
+        if number not in t:
+            continue  # (joining the words changes only the spaces)
+        text = " ".join(t.split())
+        i = text.find(number)
+        while i >= 0:
+            m = rx.match(text, i)
+            if m and m.group(1) == number:
+                return True
+            i = text.find(number, i + 1)
+    return False
