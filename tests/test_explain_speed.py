@@ -253,3 +253,44 @@ GLOSS_VOCAB = [g.key for g in plain.gloss_terms() if g.key][:80] + [" ", "-", "/
 def test_candidate_terms_hypothesis(text: str) -> None:
     for low in (text, text.lower(), None):
         assert list(plain._candidate_terms(low)) == _plain_candidate_terms(low)
+
+
+# ------------------------------------------------------------------------------------------ numbers
+
+
+def _plain_numbers_in(text: str) -> list[str]:
+    """plain.numbers_in as it was: ``_NUM`` (a lookbehind tried at every character)."""
+    return [m.group(1) for m in re.finditer(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d])", text)]
+
+
+@lru_cache(maxsize=1)
+def _explanations() -> tuple[str, ...]:
+    from imrassist.explain import explain, summarize
+
+    out: list[str] = []
+    paths = [SEED] + sorted((REPO / "evals").glob("*/letters/*.txt"))
+    if HAVE_LETTERS:
+        paths += sorted((SHARED / "letters").glob("*.txt"))
+    for p in paths:
+        lt = read_letter(p)
+        rec = reference_record(lt)
+        out += [lt.original, lt.text, explain(rec, lang="en").text, explain(rec, lang="es").text, summarize(rec)]
+    return tuple(out)
+
+
+def test_numbers_in_on_every_text() -> None:
+    n = 0
+    for t in _explanations():
+        assert plain.numbers_in(t) == _plain_numbers_in(t)
+        n += len(_plain_numbers_in(t))
+    assert n > 1000
+
+
+NUMBER_VOCAB = ["12", "0", "1.5", ".", "..", "1.2.3", "12/29/16", "x", " ", "٣", "٤٠", "५", "３", "０", "²", "¼", "-", "e",
+                "a1b", "v2.0", ".5", "5.", "1,000"]
+
+
+@settings(FAST)
+@given(_texts_of(NUMBER_VOCAB, 30) | st.text(alphabet=CHARS, max_size=60))
+def test_numbers_in_hypothesis(text: str) -> None:
+    assert plain.numbers_in(text) == _plain_numbers_in(text)

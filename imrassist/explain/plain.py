@@ -422,9 +422,24 @@ def record_numbers(record: CaseRecord) -> set[float]:
     return set(iter_record_numbers(record))
 
 
+#: ``_NUM`` without its lookarounds (a pattern that starts with a digit is searched by jumping to the digits;
+#: one that starts with a lookbehind tries it at every character), and the characters its lookbehind refuses.
+#: In ASCII ``\d`` is ``[0-9]``, a cheaper class.
+_NUM_RUN = re.compile(r"\d+(?:\.\d+)?")
+_NUM_BEFORE = re.compile(r"[\d.]")
+_NUM_RUN_ASCII = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_NUM_BEFORE_ASCII = re.compile(r"[0-9.]")
+
+
 def numbers_in(text: str) -> list[str]:
-    """Digit numbers in a text (dates split into their parts: "12/29/16" -> 12, 29, 16)."""
-    return [m.group(1) for m in _NUM.finditer(text)]
+    """Digit numbers in a text (dates split into their parts: "12/29/16" -> 12, 29, 16).
+
+    The matches of ``_NUM`` (kept for :func:`_text_numbers`): ``_NUM_RUN``'s matches not preceded by a digit or a
+    point. The same: a ``_NUM`` match can start at every digit not so preceded, and it is then the greedy
+    ``_NUM_RUN`` match there (never followed by a digit); no such digit lies inside another ``_NUM_RUN`` match
+    (its characters are digits and a point), and none inside a rejected one, where ``_NUM`` finds nothing."""
+    run, before = (_NUM_RUN_ASCII, _NUM_BEFORE_ASCII) if text.isascii() else (_NUM_RUN, _NUM_BEFORE)
+    return [m.group() for m in run.finditer(text) if not (m.start() and before.match(text, m.start() - 1))]
 
 
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
