@@ -294,3 +294,41 @@ NUMBER_VOCAB = ["12", "0", "1.5", ".", "..", "1.2.3", "12/29/16", "x", " ", "٣"
 @given(_texts_of(NUMBER_VOCAB, 30) | st.text(alphabet=CHARS, max_size=60))
 def test_numbers_in_hypothesis(text: str) -> None:
     assert plain.numbers_in(text) == _plain_numbers_in(text)
+
+
+# ------------------------------------------------------------------------------------------ names
+
+
+def _plain_fix_caps(text: str) -> str:
+    """plain._fix_caps as it was: every letter read, then the all-caps rewrite."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or any(c.islower() for c in letters):
+        return text
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return w.lower() if w.lower() in plain.COMMON_WORDS else w
+
+    return re.sub(r"[A-Za-z]+", word, text)
+
+
+def test_fix_caps_on_every_name() -> None:
+    n = 0
+    for it in _items():
+        for e in (it.treatment, it.authorized, it.original_request):
+            if e is None:
+                continue
+            for t in (e.value, e.value.upper(), e.value.lower(), " ".join(e.value.split())):
+                assert plain._fix_caps(t) == _plain_fix_caps(t)
+                n += 1
+    assert n > 50
+
+
+CAPS_VOCAB = ["OF", "AND", "PUSH", "THERAPY", "of", "x", "12", " ", "-", "#", "/", "ſ", "K", "İ", "ª", "ⅰ", "ⓐ", "É", "é",
+              "ß", "Σ", "ǅ", "_"]
+
+
+@settings(FAST)
+@given(_texts_of(CAPS_VOCAB, 20) | st.text(alphabet=CHARS, max_size=30))
+def test_fix_caps_hypothesis(text: str) -> None:
+    assert plain._fix_caps(text) == _plain_fix_caps(text)

@@ -237,6 +237,9 @@ class Name:
 
 
 def _fix_caps(text: str) -> str:
+    if text.isascii() and not text.isupper():
+        # (in ASCII the cased characters are the letters: "a letter and none in lower case" is isupper)
+        return text
     letters = [c for c in text if c.isalpha()]
     if not letters or any(c.islower() for c in letters):
         return text
