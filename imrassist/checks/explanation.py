@@ -51,6 +51,7 @@ from .common import (
     Count,
     StemScan,
     _count_matches,
+    _WORD_MAP,
     _digit_runs,
     body_regions,
     body_sides,
@@ -471,6 +472,28 @@ def _item_hits(text: str, items: list[ItemFact],
         if len(drop) < len(hits):
             hits = {i: k for i, k in hits.items() if i not in drop}
     return hits
+
+
+#: The words _WORD_MAP maps to each English word (mapped_words adds the English word for any of them).
+_MAPPED_FROM: dict[str, list[str]] = {}
+for _m, _k in _WORD_MAP.items():
+    _MAPPED_FROM.setdefault(_k, []).append(_m)
+
+
+def _key_producers(keys: frozenset[str]) -> tuple[str, ...] | None:
+    """Strings one of which the lower-cased text of an ASCII sentence holds whenever its mapped_words meet
+    ``keys`` (None: no such strings, every sentence may). Exact because in ASCII text every word of
+    word_set is a substring of the lower-cased text (a run of [a-z0-9%/-], a token of one, a compound's
+    part) or the singular of one, which is a prefix of the plural but for "-ies" -> "-y" (so a word
+    ending in "y" is produced only where all but its "y" stands); mapped_words adds only the English
+    word of a _WORD_MAP key in the set."""
+    prods = set()
+    for k in keys:
+        for w in (k, *_MAPPED_FROM.get(k, ())):
+            prods.add(w[:-1] if w.endswith("y") else w)
+    if "" in prods or any(" " in p for p in prods):
+        return None  # (every sentence holds "", and a blanked sentence's spaces are not the text's)
+    return tuple(prods)
 
 
 def _all_keys(items: list[ItemFact]) -> tuple[frozenset[str], frozenset[str]]:
@@ -1222,15 +1245,25 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         ur_sents = _sentences_holding(text, low, sents, _UR_STARTS[lang])
         appeal_sents = _sentences_holding(text, low, sents, _APPEAL_STEMS[lang])
         but_sents = _sentences_holding(text, low, sents, _BUT_STEMS[lang])
+    # In ASCII text, the sentences that can name an item (hold a string that every word set meeting an
+    # item's keys or weak keys comes from, :func:`_key_producers`): the others name none, and their word
+    # sets (most of them new in an unseen letter) are not made.
+    naming = None
+    if text.isascii():
+        prods = _key_producers(all_keys[0] | all_keys[1])
+        if prods is not None:
+            naming = spans_holding(low, [(sn.start, sn.end) for sn in sents], prods)
     for si, sn in enumerate(sents):
         stext = text[sn.start:sn.end]
         if sn.heading:
-            mentions[si] = _item_mentions(stext, items)  # a heading that names an item opens its section
+            # a heading that names an item opens its section
+            mentions[si] = _item_mentions(stext, items) if naming is None or si in naming else set()
             continue
         found = _outcomes_in(text, sn.start, sn.end, lang, ur_counts)
         # The words of an outcome phrase name no item ("The collar and the stimulator stay denied" is not
-        # about the hospital stay).
-        hits[si] = _item_hits(_blank_outcome_words(stext, sn.start, found), items, all_keys)
+        # about the hospital stay). (Blanking makes spaces only: a sentence outside naming names none.)
+        hits[si] = (_item_hits(_blank_outcome_words(stext, sn.start, found), items, all_keys)
+                    if naming is None or si in naming else {})
         mentions[si] = set(hits[si])
         if not hits[si]:
             found = [h for h in found if h[3] > 0]  # "you can get ..." is an outcome only of a named item
