@@ -2,16 +2,19 @@
 
 * In ASCII text, a sentence is asked which items it names (:func:`~imrassist.checks.explanation._item_hits`,
   which makes its word set) only where its lower-cased text holds one of the "producers" of the items' keys
-  and weak keys (:func:`~imrassist.checks.explanation._key_producers`): every other sentence names none.
+  and weak keys (:func:`~imrassist.checks.explanation._key_producers`): every other sentence names none;
+* outside a summary, only a sentence holding ":" is asked whether it is an "X: outcome" item line.
 
 Checked here: that every word of the mapped word set of an ASCII text is produced by a string the text
 holds (the property the gate rests on: compounds' parts, plurals' singulars, "-ies" -> "-y", the Spanish word
 map), on every explanation the repository holds and its items' names, and on generated text (item words,
 map words, plurals, glued tokens, mixed case; other scripts' digits, accents, "ſ", the Kelvin sign and "İ",
-where the gate is not used); and that the whole reading equals the reading with the gate open.
+where the gate is not used); and that the whole reading equals the reading with the gates open.
 """
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 from hypothesis import given
@@ -50,9 +53,17 @@ def _check_gate(text: str, items) -> None:
 
 
 def _plain_reading(raw: str, lang: str, facts, kind: str) -> X.Reading:
-    """The reading with the gate open: every sentence asked which items it names."""
+    """The reading with the gates open: every sentence asked which items it names, and whether it is an
+    item line."""
+    holding = X.spans_holding
+
+    def spans_holding(low, spans, words):
+        # (read_explanation's own gates open: every sentence; _sentences_holding's, of earlier rounds, kept)
+        return set(range(len(spans))) if sys._getframe(1).f_code.co_name == "read_explanation" else holding(low, spans, words)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(X, "_key_producers", lambda keys: None)
+        mp.setattr(X, "spans_holding", spans_holding)
         return X.read_explanation(raw, lang, facts, kind)
 
 

@@ -1248,11 +1248,14 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
     # In ASCII text, the sentences that can name an item (hold a string that every word set meeting an
     # item's keys or weak keys comes from, :func:`_key_producers`): the others name none, and their word
     # sets (most of them new in an unseen letter) are not made.
+    spans = [(sn.start, sn.end) for sn in sents]
     naming = None
     if text.isascii():
         prods = _key_producers(all_keys[0] | all_keys[1])
         if prods is not None:
-            naming = spans_holding(low, [(sn.start, sn.end) for sn in sents], prods)
+            naming = spans_holding(low, spans, prods)
+    # (an "X: outcome" line holds a colon: outside a summary, the sentences without one are no item line)
+    colons = spans_holding(text, spans, (":",)) if summary is None else None
     for si, sn in enumerate(sents):
         stext = text[sn.start:sn.end]
         if sn.heading:
@@ -1267,7 +1270,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         mentions[si] = set(hits[si])
         if not hits[si]:
             found = [h for h in found if h[3] > 0]  # "you can get ..." is an outcome only of a named item
-        line = _item_line(text, raw, sn, summary, lang)
+        line = _item_line(text, raw, sn, summary, lang) if colons is None or si in colons else None
         if line is not None:
             xs, xe, rs = line
             if summary is not None and raw.rfind("\n", 0, sn.start) + 1 in summary.lines:
