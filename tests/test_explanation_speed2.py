@@ -3,7 +3,7 @@
 * :func:`~imrassist.checks.explanation._best_item` ranks the items a treatment phrase may name and gives the
   best only (the only one ever asked for): it scores the spelling similarity of a candidate only where that
   can change which is best, and finds the words' families once for all items;
-* the "group", "all" and "plural" tests of a sentence (:func:`~imrassist.checks.explanation._says`) and the
+* the "group", "all" and "plural" tests of a sentence (:func:`~imrassist.checks.common.holds_match`) and the
   people taken out of a treatment phrase (:func:`~imrassist.checks.explanation.treatment_words`) are made only
   in an ASCII text that holds one of the words every match holds;
 * the clause a "decided" phrase starts in is found from the end of the text before the outcome.
@@ -256,7 +256,7 @@ def _plain_reading(raw: str, lang: str, facts, kind: str) -> X.Reading:
             return _Ended(start) if start != s else None
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(X, "_says", lambda rx, stems, s: bool(rx.search(s)))
+        mp.setattr(X, "holds_match", lambda rx, stems, s, low=None: rx.search(s) is not None)
         mp.setattr(X, "treatment_words", _plain_treatment_words)
         mp.setattr(X, "_best_item", lambda phrase, items: (_plain_best_items(phrase, items) or [None])[0])
         mp.setattr(X, "_DECIDED_CLAUSE_LAST", ClauseLast)

@@ -225,16 +225,15 @@ PATTERN_VOCAB = [
 
 
 def _check_hinted(text: str) -> None:
-    low = F._ascii_lower(text)
-    assert low == (text.lower() if text.isascii() else None)
-    for (rx, _), hints in zip(F._KINDS, F._KIND_HINTS):
-        assert F._searched(rx, hints, text, low) == (rx.search(text) is not None), (rx.pattern, text)
-    assert F._searched(F._SURGERY_NAME_RE, F._SURGERY_HINTS, text, low) == (F._SURGERY_NAME_RE.search(text) is not None)
-    assert F._searched(F._RETRO, F._RETRO_HINTS, text, low) == (F._RETRO.search(text) is not None)
+    low = text.lower() if text.isascii() else None
+    for given in (low, None):  # (the caller's lower case, or made by holds_match)
+        for (rx, _), hints in zip(F._KINDS, F._KIND_HINTS):
+            assert F.holds_match(rx, hints, text, given) == (rx.search(text) is not None), (rx.pattern, text)
+        assert F.holds_match(F._SURGERY_NAME_RE, F._SURGERY_HINTS, text, given) == (F._SURGERY_NAME_RE.search(text) is not None)
+        assert F.holds_match(F._RETRO, F._RETRO_HINTS, text, given) == (F._RETRO.search(text) is not None)
     letter_low = text.lower() if text.isascii() else None  # (as Letter.lowered gives it)
     for _, rx, stems in F._SOURCE_RES:
-        assert F._names_source(rx, stems, text, letter_low) == \
-            (search_from_stems(rx, stems, text, low=letter_low) is not None) == (rx.search(text) is not None)
+        assert (search_from_stems(rx, stems, text, low=letter_low) is not None) == (rx.search(text) is not None)
 
 
 def _plain_weak_words_of(name: str) -> frozenset[str]:
@@ -252,7 +251,7 @@ def test_hinted_searches_equal_the_plain_searches_on_the_corpus():
             _check_hinted(it.treatment.value)
             assert F._weak_words_of.__wrapped__(it.treatment.value) == _plain_weak_words_of(it.treatment.value)
         for _, rx, stems in F._SOURCE_RES:
-            assert F._names_source(rx, stems, lt.text, lt.lowered()) == (rx.search(lt.text) is not None)
+            assert (search_from_stems(rx, stems, lt.text, low=lt.lowered()) is not None) == (rx.search(lt.text) is not None)
     for word in PATTERN_VOCAB:
         for text in (word, word.upper(), f"a {word}.", f"{word}s", f"x{word}"):
             _check_hinted(text)

@@ -51,6 +51,19 @@ def spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...]
     return holding
 
 
+def holds_match(rx: re.Pattern[str], words: tuple[str, ...], text: str, low: str | None = None) -> bool:
+    """``rx.search(text) is not None`` for a case-insensitive pattern every match of which holds one of
+    ``words`` (lower case): an ASCII text that holds none of them is not searched (an alternation is tried
+    at every position, and most sentences and names hold none). ``low``: ``text.lower()`` of an ASCII
+    ``text``, when the caller holds it. Other text is always searched: there case-insensitive matching is
+    more than lower-casing ("ſ" matches "s")."""
+    if low is None and text.isascii():
+        low = text.lower()
+    if low is not None and not any(w in low for w in words):
+        return False
+    return rx.search(text) is not None
+
+
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """``[start, end)`` spans of the sentences of ``text[start:end]`` (a newline always ends one)."""
     end = len(text) if end is None else end

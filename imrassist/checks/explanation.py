@@ -47,6 +47,7 @@ from rapidfuzz import fuzz
 
 from ..parse import SEX_RE, find_age, matches_at, norm_words, parse_sex, search_from_stems, stem_positions
 from .common import (
+    holds_match,
     _STOP,
     Count,
     StemScan,
@@ -895,25 +896,15 @@ def _deadline_context(text: str, c: Count, stext: str, prev: str, lang: str) -> 
         return None
     prep = bool(_DEADLINE_PREP.search(text[max(0, c.start - 30):c.start]))
     working = bool(_WORKING_RE.search(text[c.start:c.end + 12]))
-    if _says(_APPEAL_RE[lang], _APPEAL_STEMS[lang], stext) or _says(_MAIL_RE, _MAIL_STEMS, stext):
+    if holds_match(_APPEAL_RE[lang], _APPEAL_STEMS[lang], stext) or holds_match(_MAIL_RE, _MAIL_STEMS, stext):
         return "appeal"
-    if _says(_IMPL_RE, _IMPL_STEMS, stext) and (prep or working):
+    if holds_match(_IMPL_RE, _IMPL_STEMS, stext) and (prep or working):
         return "implementation"
-    if prev and _says(_APPEAL_RE[lang], _APPEAL_STEMS[lang], prev) and (prep or _MUST_RE.search(stext)):
+    if prev and holds_match(_APPEAL_RE[lang], _APPEAL_STEMS[lang], prev) and (prep or _MUST_RE.search(stext)):
         return "appeal"
-    if prev and _says(_IMPL_RE, _IMPL_STEMS, prev) and (prep or working) and _MUST_RE.search(stext):
+    if prev and holds_match(_IMPL_RE, _IMPL_STEMS, prev) and (prep or working) and _MUST_RE.search(stext):
         return "implementation"
     return None
-
-
-def _says(rx: re.Pattern[str], stems: tuple[str, ...], s: str) -> bool:
-    """``bool(rx.search(s))`` for a case-insensitive pattern every match of which holds one of ``stems``
-    (lower case): an ASCII text that holds none is not searched (the alternation is tried at every position)."""
-    if s.isascii():
-        low = s.lower()
-        if not any(k in low for k in stems):
-            return False
-    return bool(rx.search(s))
 
 
 _WORKING_RE = re.compile(r"working|business|h[aá]biles", re.I)
@@ -1067,11 +1058,11 @@ def _assign_items(text: str, raw: str, sents: list[Sentence], per_sent: dict[int
         if si in heading_best:
             target = heading_best[si]
         elif mentions.get(si):
-            target = sorted(mentions[si]) if len(mentions[si]) > 1 or not _says(_ALL_RE[lang], _ALL_STEMS[lang], stext) \
+            target = sorted(mentions[si]) if len(mentions[si]) > 1 or not holds_match(_ALL_RE[lang], _ALL_STEMS[lang], stext) \
                 else all_items
-        elif _says(_ALL_RE[lang], _ALL_STEMS[lang], stext):
+        elif holds_match(_ALL_RE[lang], _ALL_STEMS[lang], stext):
             target = all_items
-        elif _says(_PLURAL_RE[lang], _PLURAL_STEMS[lang], stext):
+        elif holds_match(_PLURAL_RE[lang], _PLURAL_STEMS[lang], stext):
             # "The denials stand": the items spoken of; all of them only when that cannot be wrong.
             target = context if len(context) > 1 else all_items if same_decision else []
         elif len(items) == 1:
@@ -1296,7 +1287,7 @@ def read_explanation(raw: str, lang: str, facts: LetterFacts, kind: str = "worke
         if (appeal_sents is None or si in appeal_sents) and _APPEAL_RE[lang].search(stext) \
                 and not _OVERTURNED_UPHELD.search(stext):
             continue
-        if _GENERIC_LABEL[lang].match(stext) or _says(_GROUP_RE[lang], _GROUP_STEMS[lang], stext):
+        if _GENERIC_LABEL[lang].match(stext) or holds_match(_GROUP_RE[lang], _GROUP_STEMS[lang], stext):
             continue  # "What was approved: ...", "The approved items must be authorized": about a group
         but_not = _BUT_NOT[lang].search(text, sn.start, sn.end) if but_sents is None or si in but_sents else None
         if found and but_not and not any(a >= but_not.start() for _, a, _, _, _ in found):

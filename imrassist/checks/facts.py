@@ -18,9 +18,9 @@ from functools import cached_property, lru_cache
 from ..extract.items import find_blocks
 from ..letter import Letter
 from ..models import CaseRecord, Item
-from ..parse import find_age, find_dates, matches_at, singular, stem_positions
+from ..parse import find_age, find_dates, matches_at, search_from_stems, singular, stem_positions
 from .common import (
-    Count, StemScan, _noun_key, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
+    Count, StemScan, _noun_key, holds_match, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
     mapped_words, page_refs, sentences, treatment_vocab, word_set,
 )
@@ -288,20 +288,6 @@ _SOURCE_RES = [
 ]
 
 
-def _names_source(rx: re.Pattern[str], stems: tuple[str, ...], text: str, low: str | None) -> bool:
-    """Whether ``rx`` (a pattern of :data:`_SOURCE_RES`) matches in ``text``: ``search_from_stems(...) is not
-    None``, without finding every place of every stem first (any match will do, not the leftmost one)."""
-    if low is None:
-        return rx.search(text) is not None
-    for st in stems:
-        i = low.find(st)
-        while i >= 0:
-            if rx.match(text, i):
-                return True
-            i = low.find(st, i + 1)
-    return False
-
-
 def _noun_of_unit(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -348,7 +334,7 @@ def build_facts(letter: Letter, reference: CaseRecord) -> LetterFacts:
     cited = {c.source for it in reference.items for c in [*it.guidelines, *it.ca_guidelines]}
     # (A source the reference reading cites is one of the letter's whatever its text says: only the others
     # are looked for; and of those only whether the letter names them, not where first.)
-    sources = {name for name, rx, stems in _SOURCE_RES if name in cited or _names_source(rx, stems, text, low)}
+    sources = {name for name, rx, stems in _SOURCE_RES if name in cited or search_from_stems(rx, stems, text, low=low) is not None}
     for it in reference.items:
         for c in [*it.guidelines, *it.ca_guidelines]:
             sources.add(c.source)
@@ -510,27 +496,14 @@ _SURGERY_HINTS = ("surg", "arthro", "fusion", "ectomy", "decompression", "replac
 _RETRO_HINTS = ("retro", "dos", "date")
 
 
-def _searched(rx: re.Pattern[str], hints: tuple[str, ...], text: str, low: str | None) -> bool:
-    """``rx.search(text) is not None``, where ``low`` is the lower case of an ASCII ``text`` (None for other
-    text: then searched). In ASCII text a case-insensitive match is one in the lower case, so it holds one of
-    its pattern's ``hints``; a text that holds none has no match."""
-    if low is not None and not any(h in low for h in hints):
-        return False
-    return rx.search(text) is not None
-
-
-def _ascii_lower(text: str) -> str | None:
-    return text.lower() if text.isascii() else None
-
-
 @lru_cache(maxsize=4096)  # (names of treatments recur across letters; cleared by checks.clear_caches)
 def _weak_words_of(name: str) -> frozenset[str]:
     """The generic words of a treatment name that say its kind, and the plain words of that kind (read-only)."""
     ws = word_set(name)
-    low = _ascii_lower(name)
-    extra = {"surgery", "operation"} if _searched(_SURGERY_NAME_RE, _SURGERY_HINTS, name, low) else set()
+    low = name.lower() if name.isascii() else None  # (asked of several patterns)
+    extra = {"surgery", "operation"} if holds_match(_SURGERY_NAME_RE, _SURGERY_HINTS, name, low) else set()
     for (rx, kind_words), hints in zip(_KINDS, _KIND_HINTS):
-        if _searched(rx, hints, name, low):
+        if holds_match(rx, hints, name, low):
             extra |= kind_words
     return frozenset({w for w in ws if w in _WEAK_KEY_WORDS} | extra)
 
@@ -637,7 +610,7 @@ def _items(letter: Letter, reference: CaseRecord, sents: list[tuple[int, int]] |
                 vocab=treatment_vocab(name),
                 keys=_item_keys(name),
                 block_words=word_set(block_text),
-                retrospective=_searched(_RETRO, _RETRO_HINTS, name, _ascii_lower(name)),
+                retrospective=holds_match(_RETRO, _RETRO_HINTS, name),
                 requested=requested,
                 ur_approved=ur,
                 modified=modified,
