@@ -35,19 +35,22 @@ _SENT_END = re.compile(r"[.!?\n](?:(?<=[.!?])(?P<sp>[\"')\]]*\s+(?=[\"'(\[]?[A-Z
 _SP = _SENT_END.groupindex["sp"]
 
 
-def spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...]) -> set[int]:
+def spans_holding(low: str, spans: list[tuple[int, int]], words: tuple[str, ...],
+                  within: list[tuple[int, int]] | None = None) -> set[int]:
     """The indices of the ``spans`` (in text order, disjoint) of ``low``, a lower-cased text, that hold one
     of ``words`` whole: found from where the words occur (a text has dozens or hundreds of sentences, a few
-    of which hold one) rather than by testing every span for every word."""
+    of which hold one) rather than by testing every span for every word. ``within``: the ``[start, end)``
+    stretches of the text to look in (all of it by default), each covering whole spans."""
     starts = [s for s, _ in spans]
     holding: set[int] = set()
-    for w in words:
-        i = low.find(w)
-        while i >= 0:
-            k = bisect_right(starts, i) - 1  # the span starting last at or before the word
-            if k >= 0 and i + len(w) <= spans[k][1]:
-                holding.add(k)
-            i = low.find(w, i + 1)
+    for a, b in within if within is not None else ((0, len(low)),):
+        for w in words:
+            i = low.find(w, a, b)
+            while i >= 0:
+                k = bisect_right(starts, i) - 1  # the span starting last at or before the word
+                if k >= 0 and i + len(w) <= spans[k][1]:
+                    holding.add(k)
+                i = low.find(w, i + 1, b)
     return holding
 
 

@@ -22,7 +22,7 @@ from ..parse import find_age, find_dates, matches_at, search_from_stems, singula
 from .common import (
     Count, StemScan, _noun_key, holds_match, body_regions, body_sides, core_of, core_words, dates_in, distinctive, find_counts, fold, frequencies,
     limits,
-    mapped_words, page_refs, sentences, treatment_vocab, word_set,
+    mapped_words, page_refs, sentences, spans_holding, treatment_vocab, word_set,
 )
 
 ROLES = ("injury", "ur_decision", "application_received", "assigned", "determination")
@@ -682,18 +682,7 @@ def _holding_outside(low: str, spans: list[tuple[int, int]], words: tuple[str, .
             stretches[-1][1] = k
         else:
             stretches.append([k, k])
-    starts = [s for s, _ in spans]
-    holding: set[int] = set()
-    for k0, k1 in stretches:
-        a, b = spans[k0][0], spans[k1][1]
-        for w in words:
-            i = low.find(w, a, b)
-            while i >= 0:
-                k = bisect_right(starts, i) - 1
-                if k >= 0 and i + len(w) <= spans[k][1]:
-                    holding.add(k)
-                i = low.find(w, i + 1, b)
-    return sorted(holding)
+    return sorted(spans_holding(low, spans, words, [(spans[k0][0], spans[k1][1]) for k0, k1 in stretches]))
 
 
 def _named(text: str, items: list[ItemFact]) -> list[ItemFact]:
