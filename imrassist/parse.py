@@ -368,10 +368,7 @@ def _numeric_date(m: re.Match[str], swap: bool) -> dt.date | None:
     except KeyError:
         pass
     g = m.groupdict()
-    year = g["year"]
-    y = int(year)
-    if len(year) == 2:
-        y += 2000 if y < 70 else 1900
+    y = _year(g["year"])
     a, b = int(g["mon"]), int(g["day"])
     if swap:
         a, b = b, a

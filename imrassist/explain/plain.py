@@ -445,9 +445,6 @@ def numbers_in(text: str) -> list[str]:
     return [m.group() for m in run.finditer(text) if not (m.start() and before.match(text, m.start() - 1))]
 
 
-_PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-
-
 @lru_cache(maxsize=64)
 def _amount_pattern(stem: str) -> re.Pattern[str]:
     """:func:`amount_in_rationale`'s pattern for a unit ``stem`` (a regex), with the number as group 1."""
@@ -470,7 +467,7 @@ def amount_in_rationale(item: Item, n: float) -> bool:
     texts = [e.evidence.quote for e in (item.rationale, item.medically_necessary, item.treatment)
              if isinstance(e, Extracted) and e.evidence]
     number = num(n)
-    if not _PLAIN_NUMBER.fullmatch(number):
+    if not _NUM_RUN_ASCII.fullmatch(number):
         rx = re.compile(rf"\b{re.escape(number)}\s+(?:[A-Za-z-]+\s+){{0,3}}?(?:{stem}|visit|session|treatment)s?\b",
                         re.IGNORECASE)
         return any(rx.search(" ".join(t.split())) for t in texts)
