@@ -37,6 +37,17 @@ needs_explanations = pytest.mark.skipif(
 )
 
 
+def repo_letter_paths(*, shared: bool = True) -> list[Path]:
+    """The letters the speed tests read: ``samples/*.txt`` and every ``evals/*/letters/`` text and PDF, then,
+    with ``shared`` and when present, ``../shared/letters/*.txt``."""
+    paths = sorted((REPO / "samples").glob("*.txt"))
+    for d in sorted((REPO / "evals").glob("*/letters")):
+        paths += sorted(p for p in d.glob("*") if p.suffix in (".txt", ".pdf"))
+    if shared and HAVE_LETTERS:
+        paths += sorted((SHARED / "letters").glob("*.txt"))
+    return paths
+
+
 def letter_names() -> list[str]:
     if not HAVE_LETTERS:
         return []

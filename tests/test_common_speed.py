@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,9 +25,8 @@ from imrassist.extract.items import find_blocks
 from imrassist.letter import read_letter
 from imrassist.parse import singular
 
-from tests.test_checks_helpers import HAVE_LETTERS, SHARED
+from tests.test_checks_helpers import HAVE_LETTERS, SHARED, repo_letter_paths
 
-REPO = Path(__file__).resolve().parents[1]
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -40,18 +38,10 @@ PUNCT = " \n\t\f\r.,;:-/%'\"()_#>*+`"
 CHARS = "abeiknostwxyzAOSWX0123456789" + PUNCT + ODD
 
 
-def _letter_paths() -> list[Path]:
-    paths = sorted((REPO / "samples").glob("*.txt"))
-    for d in sorted((REPO / "evals").glob("*/letters")):
-        paths += sorted(p for p in d.glob("*") if p.suffix in (".txt", ".pdf"))
-    if HAVE_LETTERS:
-        paths += sorted((SHARED / "letters").glob("*.txt"))
-    return paths
-
 
 @lru_cache(maxsize=1)
 def _letters() -> tuple:
-    return tuple(read_letter(p) for p in _letter_paths())
+    return tuple(read_letter(p) for p in repo_letter_paths())
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,9 +22,8 @@ from imrassist.extract import citations, items, rules
 from imrassist.letter import Letter, letter_from_text, read_letter
 from imrassist.parse import find_dates
 
-from tests.test_checks_helpers import HAVE_LETTERS, SHARED
+from tests.test_checks_helpers import HAVE_LETTERS, SHARED, repo_letter_paths
 
-REPO = Path(__file__).resolve().parents[1]
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -46,19 +44,11 @@ def _texts_of(vocab: list[str], chars: str = CHARS, size: int = 30) -> st.Search
     return st.lists(piece, max_size=size).map("".join)
 
 
-def _letter_paths() -> list[Path]:
-    paths = sorted((REPO / "samples").glob("*.txt"))
-    for d in sorted((REPO / "evals").glob("*/letters")):
-        paths += sorted(p for p in d.iterdir() if p.suffix in (".txt", ".pdf"))
-    if HAVE_LETTERS:
-        paths += sorted((SHARED / "letters").glob("*.txt"))
-    return paths
-
 
 @lru_cache(maxsize=1)
 def _letter_texts() -> tuple[tuple[str, str], ...]:
     """(source, original text) of every repository letter (read once; each test makes fresh Letters)."""
-    return tuple((str(p), read_letter(p).original) for p in _letter_paths())
+    return tuple((str(p), read_letter(p).original) for p in repo_letter_paths())
 
 
 def _letters() -> list[Letter]:
@@ -81,7 +71,7 @@ def _dump(value) -> object:
 
 
 def test_the_corpus_is_there():
-    paths = _letter_paths()
+    paths = repo_letter_paths()
     assert len(paths) >= 20 and any(p.suffix == ".pdf" for p in paths)
     if not HAVE_LETTERS:
         pytest.skip(f"shared letters not found at {SHARED / 'letters'}: only the repository's letters were compared")

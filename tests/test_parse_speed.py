@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,9 +23,8 @@ from imrassist import parse
 from imrassist.letter import read_letter
 from imrassist.parse import MONTHS, DateMatch, find_dates
 
-from tests.test_checks_helpers import HAVE_LETTERS, SHARED
+from tests.test_checks_helpers import HAVE_LETTERS, SHARED, repo_letter_paths
 
-REPO = Path(__file__).resolve().parents[1]
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -38,17 +36,11 @@ PUNCT = " \n\t.,;:-/'\"()_#>*+`"
 CHARS = "abdejmnorstyADJMOS0123456789" + PUNCT + ODD
 
 
-def _letter_paths() -> list[Path]:
-    paths = sorted((REPO / "samples").glob("*.txt"))
-    for d in sorted((REPO / "evals").glob("*/letters")):
-        paths += sorted(d.glob("*"))
-    return paths
-
 
 @lru_cache(maxsize=1)
 def _texts() -> tuple[str, ...]:
     out: list[str] = []
-    for p in _letter_paths():
+    for p in repo_letter_paths(shared=False):
         lt = read_letter(p)
         out += [lt.original, lt.text]
     return tuple(out)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,9 +19,8 @@ from hypothesis import strategies as st
 from imrassist import parse
 from imrassist.letter import read_letter
 
-from tests.test_checks_helpers import HAVE_LETTERS, SHARED
+from tests.test_checks_helpers import HAVE_LETTERS, SHARED, repo_letter_paths
 
-REPO = Path(__file__).resolve().parents[1]
 
 FAST = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -32,12 +30,6 @@ FAST = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCh
 ODD = "٣٤٠५３０²³¹¼éíñÁÉüßµªº°×–’ſKİΣ\u0301\xa0\x1f"
 PUNCT = " \n\t.,;:-/'\"()_#>*+`"
 
-
-def _letter_paths() -> list[Path]:
-    paths = sorted((REPO / "samples").glob("*.txt"))
-    for d in sorted((REPO / "evals").glob("*/letters")):
-        paths += sorted(d.glob("*"))
-    return paths
 
 
 def _pieces(text: str) -> list[str]:
@@ -54,7 +46,7 @@ def _pieces(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _texts() -> tuple[str, ...]:
     out: list[str] = []
-    for p in _letter_paths():
+    for p in repo_letter_paths(shared=False):
         lt = read_letter(p)
         out += _pieces(lt.original) + _pieces(lt.text)
     return tuple(out)
