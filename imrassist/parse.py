@@ -25,6 +25,14 @@ def stem_positions(stems: tuple[str, ...], low: str, offset: int = 0, start: int
     stems that stand wholly inside ``low[start:end]`` (no slice of a long text is copied for a region)."""
     if end is None:
         end = len(low)
+    if len(stems) == 1:  # (one stem's places come in order, each once: no set to build and sort)
+        st = stems[0]
+        out = []
+        i = low.find(st, start, end)
+        while i >= 0:
+            out.append(offset + i)
+            i = low.find(st, i + 1, end)
+        return out
     if len(stems) >= 15:
         rx = _stems_at(stems)
         if rx is not None:
@@ -60,6 +68,8 @@ def matches_at(rx: re.Pattern[str], text: str, starts: list[int], endpos: int | 
     (sorted): the pattern is tried there only, not at every position of a long text (a long alternation,
     or a pattern that starts with ``\b``, is slow to try everywhere). A match hides the starts inside it,
     as ``finditer`` does."""
+    if not starts:  # (a third of the calls: no place to try)
+        return []
     out = []
     pos = 0
     end = len(text) if endpos is None else endpos
@@ -96,7 +106,28 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, po
     # first): the first match is often early in a long text (a letter's guideline names, an explanation's
     # "what happens next"), and the rest of the text is not searched for stems.
     match = rx.match
+    if len(stems) >= 6 and end - pos > 300:
+        # Six stems or more in a long text: their places come from one lazy scan (:func:`_stems_at`, every
+        # place where a stem stands wholly inside the range, in order, once each: the places the finds below
+        # try), so a stem that does not occur does not cost a scan of the whole text. (In a sentence the
+        # finds cost less than the scan.)
+        srx = _stems_at(stems)
+        if srx is not None:
+            for s in srx.finditer(low, pos, end):
+                m = match(text, s.start(), end)
+                if m:
+                    return m
+            return None
     find = low.find
+    if len(stems) == 1:  # (no list of heads to build)
+        st = stems[0]
+        i = find(st, pos, end)
+        while i >= 0:
+            m = match(text, i, end)
+            if m:
+                return m
+            i = find(st, i + 1, end)
+        return None
     heads = [(i, st) for st in stems if (i := find(st, pos, end)) >= 0]
     if len(heads) == 1:  # (most often: one stem, or one of several in a sentence)
         i, st = heads[0]
@@ -340,6 +371,24 @@ class DateMatch:
     style: str
 
 
+#: DateMatch's slots, written directly: what its generated ``__init__`` does (one ``object.__setattr__``
+#: per field, as a frozen dataclass must), in about half the time (a letter's windows and sentences yield a
+#: few dozen dates). Same object: same fields, equality, hash and repr (tests/test_parse_speed3.py).
+_DATE_MATCH_SETS = tuple(DateMatch.__dict__[f].__set__ for f in ("start", "end", "date", "text", "style"))
+
+
+def _date_match(start: int, end: int, date: dt.date, text: str, style: str,
+                _new=object.__new__, _sets=_DATE_MATCH_SETS) -> DateMatch:
+    d = _new(DateMatch)
+    s0, s1, s2, s3, s4 = _sets
+    s0(d, start)
+    s1(d, end)
+    s2(d, date)
+    s3(d, text)
+    s4(d, style)
+    return d
+
+
 def _year(y: str) -> int:
     v = int(y)
     if len(y) == 2:
@@ -406,7 +455,10 @@ def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
     else:
         if text.isascii():
             # In ASCII text case-insensitive matching is lower-casing, and lower-casing keeps the offsets.
-            stems = [m.start() for m in _MONTH_AT.finditer(text.lower())]
+            # (Most such texts hold a numeric date only: one search says so without building a list.)
+            low = text.lower()
+            first = _MONTH_AT.search(low)
+            stems = [m.start() for m in _MONTH_AT.finditer(low, first.start())] if first else []
             named = matches_at(_MDY_NAME_RE, text, stems) if stems else None
             dmy_names = _DMY_NAME_RE.finditer(text) if stems else ()
         else:
@@ -419,7 +471,7 @@ def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
         for m in named:
             d = _named_date(m)
             if d is not None:
-                found.append(DateMatch(m.start(), m.end(), d, m.group(0), "mdy_name"))
+                found.append(_date_match(m.start(), m.end(), d, m.group(0), "mdy_name"))
                 taken.append(m.span())
     for style, matches in (("dmy_name", dmy_names), ("iso", iso)):
         for m in matches:
@@ -428,7 +480,7 @@ def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
                 continue
             d = _named_date(m) if style == "dmy_name" else _numeric_date(m, False)
             if d is not None:
-                found.append(DateMatch(s, e, d, m.group(0), style))
+                found.append(_date_match(s, e, d, m.group(0), style))
                 taken.append((s, e))
     if has_numeric:
         for m in _MDY_NUM_RE.finditer(text):
@@ -437,7 +489,7 @@ def find_dates(text: str, *, dmy: bool = False) -> tuple[DateMatch, ...]:
                 continue
             d = _numeric_date(m, dmy)
             if d is not None:
-                found.append(DateMatch(s, e, d, m.group(0), "mdy_num"))
+                found.append(_date_match(s, e, d, m.group(0), "mdy_num"))
     if taken:  # (one style alone is in text order)
         found.sort(key=_start)
     return tuple(found)
@@ -458,7 +510,13 @@ def parse_date(text: str) -> dt.date | None:
 # Anchored on the age word, then the number is read just before/after it: scanning a long text with a
 # number-word alternation at every position is what made age finding slow.
 # These run on lower-cased text (case-insensitive scanning of a whole letter is several times slower).
-_AGE_UNIT_RE = re.compile(r"(?:years?|yrs?)[- ]*(?:old|of\s+age)\b|\by/o\b|(?<=\d)\s*yo\b")
+#: ``(?:years?|yrs?)[- ]*(?:old|of\s+age)\b|\by/o\b|(?<=\d)\s*yo\b`` (kept as _AGE_UNIT_PLAIN for the tests),
+#: written to start with a character class, which the regex engine scans for in C: the last alternative
+#: starts with a lookbehind, so the plain pattern is tried at every position of a clinical summary. Every
+#: match starts with a "y" or, after a digit, a blank: the class takes that first character and each
+#: alternative checks it (and what stands before it) by a lookbehind, in the same order of preference.
+_AGE_UNIT_PLAIN = r"(?:years?|yrs?)[- ]*(?:old|of\s+age)\b|\by/o\b|(?<=\d)\s*yo\b"
+_AGE_UNIT_RE = re.compile(r"[\sy](?:(?<=y)(?:ears?|rs?)[- ]*(?:old|of\s+age)\b|(?<=\by)/o\b|(?<=\dy)o\b|(?<=\d\s)\s*yo\b)")
 _NUM_BEFORE_RE = re.compile(rf"(?P<n>{NUMBER_TOKEN})\s*[- ]?\s*$", re.IGNORECASE)
 _AGED_RE = re.compile(rf"\bage(?:d|\s+of)\s+(?P<n>{NUMBER_TOKEN})\b")
 _ANOS_RE = re.compile(r"\ba[ñn]os\b")
@@ -976,10 +1034,13 @@ def parse_limit(text: str) -> tuple[int | None, int | None, str] | None:
 # ------------------------------------------------------------------------------------------- text helpers
 
 
+_NORM_WORD = re.compile(r"[a-z0-9]+")  # (compiled once: not looked up in re's cache per call)
+
+
 @lru_cache(maxsize=4096)
 def norm_words(text: str) -> str:
     """Case-folded words only: the comparison key for names and topics."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return " ".join(_NORM_WORD.findall(text.lower()))
 
 
 def collapse_ws(text: str) -> str:
