@@ -596,14 +596,21 @@ def _page_matches(text: str) -> list[re.Match[str]]:
     ASCII text only: elsewhere case-insensitive matching is more than lower-casing ("Pageſ" is "Pages")."""
     if not text.isascii():
         return list(_PAGES_RE.finditer(text))
-    return matches_at(_PAGES_RE, text, [m.start() for m in _PAGES_START.finditer(text.lower())])
+    low = text.lower()
+    first = _PAGES_START.search(low)  # (half the texts asked about have none: no iterator or list to build)
+    if first is None:
+        return []
+    return matches_at(_PAGES_RE, text, [m.start() for m in _PAGES_START.finditer(low, first.start())])
+
+
+_PAGE_NUMBER = re.compile(r"\d{1,3}")  # (compiled once: not looked up in re's cache per page reference)
 
 
 def find_pages(text: str) -> list[tuple[list[int], int, int]]:
     """Every page reference: (pages, start, end). ``Page(s): 98-99`` -> [98, 99]."""
     out = []
     for m in _page_matches(text):
-        nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
+        nums = [int(x) for x in _PAGE_NUMBER.findall(m.group("list"))]
         if nums:
             out.append((nums, m.start(), m.end()))
     return out

@@ -323,3 +323,28 @@ def test_age_units_equal_the_plain_pattern(text):
 @given(_texts_of(["Pain Management", "ODG", "Ｔｗｏ", "İstanbul", "ſtraße", "K", "x-ray", "12th"], PUNCT + ODD + "aZ9"))
 def test_norm_words_is_the_findall(text):
     assert parse.norm_words.__wrapped__(text) == " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+# ----------------------------------------------------------------------------------------------------- pages
+
+
+def _plain_find_pages(text: str) -> list[tuple[list[int], int, int]]:
+    out = []
+    for m in parse._PAGES_RE.finditer(text):
+        nums = [int(x) for x in re.findall(r"\d{1,3}", m.group("list"))]
+        if nums:
+            out.append((nums, m.start(), m.end()))
+    return out
+
+
+def test_pages_equal_the_plain_reading_on_the_repository_letters():
+    """(_page_matches returns at once when no page word stands: the rest is pinned in test_parse_speed.py.)"""
+    for text in _texts():
+        assert parse.find_pages(text) == _plain_find_pages(text), text
+
+
+@FAST
+@given(_texts_of(["Page(s): 98-99", "pages 3, 4", "pp. 12", "p. 3", "pg 4", "PGS. 5 and 6", "page", "p", "up.",
+                  "12 to 13", "&", "٣"], "pPg.:( )s0123-" + ODD))
+def test_pages_equal_the_plain_reading(text):
+    assert parse.find_pages(text) == _plain_find_pages(text)
