@@ -539,10 +539,17 @@ def _parse_non_mtus(text: str, start: int, end: int) -> list[ParsedCitation]:
     return out
 
 
+# Patterns of the ODG piece parser, compiled once (``re.match(pattern, ...)`` looks the pattern up in the
+# module's cache on every call; a letter's guideline lines run them dozens of times).
+_SUBSPLIT_RE = re.compile(r";|\.\s+(?=[A-Z])")
+_LEADING_YEAR_RE = re.compile(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?")
+_REST_LEAD_RE = re.compile(r"^\s*(?:[,:/\-–]|\(|\s)+")
+
+
 def _subsplit(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans = []
     cur = start
-    for m in re.finditer(r";|\.\s+(?=[A-Z])", text[start:end]):
+    for m in _SUBSPLIT_RE.finditer(text[start:end]):
         spans.append((cur, start + m.start()))
         cur = start + m.end()
     spans.append((cur, end))
@@ -568,7 +575,7 @@ def _take_edition_and_year(work: str, year: int | None) -> tuple[str, int | None
         if em.group("year"):
             year = int(em.group("year"))
         work = work[: em.start()] + work[em.end():]
-    ym = re.match(r"\s*,?\s*\(?((?:19|20)\d\d)\)?\s*,?", work)
+    ym = _LEADING_YEAR_RE.match(work)
     if ym:
         year = int(ym.group(1))
         work = work[ym.end():]
@@ -637,7 +644,7 @@ def _parse_odg_piece(text: str, start: int, end: int) -> list[ParsedCitation]:
     if plural:
         chapters = [re.sub(r"\s+(?:chapters?|sections?)$", "", c, flags=re.IGNORECASE) for c in chapters]
     rest = work[pos:] if chapters else work
-    rest = re.sub(r"^\s*(?:[,:/\-–]|\(|\s)+", "", rest)
+    rest = _REST_LEAD_RE.sub("", rest)
     rest = rest.strip().rstrip(".;,").strip()
     if rest.endswith(")") and rest.count(")") > rest.count("("):
         rest = rest[:-1].strip()
