@@ -221,8 +221,18 @@ _RETRO = re.compile(r"^\s*retro(?:spective)?(?:\s+request\s+for)?\s*[:\-]?\s*", 
 _DOS = re.compile(r"\s*[\(\[]?\s*\bDOS\b\s*:?\s*(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\s*[\)\]]?", re.IGNORECASE)
 _MG = re.compile(r"(\d)(mg|mcg|ml|g)\b", re.IGNORECASE)
 _DISPENSE = re.compile(r"\s*#\s*(\d+)\b")
+#: ``_PLURAL``'s units: in ASCII, a case-insensitive match holds one of them in the text lower-cased.
+_PLURAL_UNITS = ("session", "visit", "treatment", "refill", "tablet", "injection", "day", "week", "month")
 _PLURAL = re.compile(r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+"
-                     r"(session|visit|treatment|refill|tablet|injection|day|week|month)\b(?!s)", re.IGNORECASE)
+                     r"(" + "|".join(_PLURAL_UNITS) + r")\b(?!s)", re.IGNORECASE)
+
+
+def _holds_plural_unit(low: str) -> bool:
+    """Can ``_PLURAL`` match the ASCII text lowered to ``low``? (False: it cannot; a cheap test before it.)"""
+    for u in _PLURAL_UNITS:
+        if u in low:
+            return True
+    return False
 
 
 @dataclass
@@ -252,7 +262,7 @@ def _fix_caps(text: str) -> str:
 
 
 def _dispense(name: str, lang: str) -> str:
-    m = _DISPENSE.search(name)
+    m = _DISPENSE.search(name) if "#" in name else None  # (the pattern holds a "#")
     if not m:
         return name
     n = int(m.group(1))
@@ -287,16 +297,19 @@ def clean_name(raw: str, lang: str = "en") -> Name:
     if _RETRO.match(text):
         n.retro = True
         text = _RETRO.sub("", text, count=1)
-    m = _DOS.search(text)
+    # (in ASCII a case-insensitive "DOS" is in the text lower-cased; the pattern is tried along the whole text)
+    m = _DOS.search(text) if not text.isascii() or "dos" in text.lower() else None
     if m:
         d = _parse_dos(m)
         if d is not None:
             n.service_date = d
             text = (text[: m.start()] + text[m.end():]).strip()
     text = _fix_caps(text)
-    text = re.sub(r"\s*:\s+", " - ", text)  # "Pre-operative labs: BMP": one colon per line, before the outcome
+    if ":" in text:
+        text = re.sub(r"\s*:\s+", " - ", text)  # "Pre-operative labs: BMP": one colon per line, before the outcome
     text = _MG.sub(lambda mm: f"{mm.group(1)} {mm.group(2).lower()}", text)
-    text = _PLURAL.sub(lambda mm: f"{mm.group(1)} {mm.group(2)}s", text)  # the name stays English
+    if not text.isascii() or _holds_plural_unit(text.lower()):
+        text = _PLURAL.sub(lambda mm: f"{mm.group(1)} {mm.group(2)}s", text)  # the name stays English
     text = _dispense(text, lang)
     text = text.strip(" ,;:-")
     if text[:1].islower():
@@ -386,8 +399,14 @@ def iter_record_numbers(record: CaseRecord) -> Iterator[float]:
 
 
 def _text_numbers(text: str) -> Iterator[float]:
-    for m in _NUM.finditer(text):
-        yield float(m.group(1))
+    # (numbers_in finds _NUM's matches, faster; in ASCII text a number word matches only where the text
+    # lower-cased holds it, so a text holding none is not searched for them)
+    for n in numbers_in(text):
+        yield float(n)
+    if text.isascii():
+        low = text.lower()
+        if not any(w in low for w in WORD_NUMBERS):
+            return
     for w in _WORD_NUMBER_RE.findall(text):
         yield float(WORD_NUMBERS[w.lower()])
 
@@ -427,11 +446,10 @@ def record_numbers(record: CaseRecord) -> set[float]:
 
 #: ``_NUM`` without its lookarounds (a pattern that starts with a digit is searched by jumping to the digits;
 #: one that starts with a lookbehind tries it at every character), and the characters its lookbehind refuses.
-#: In ASCII ``\d`` is ``[0-9]``, a cheaper class.
+#: (An ASCII text takes :func:`_ascii_numbers`.) ``_NUM_RUN_ASCII``: a plain ASCII number.
 _NUM_RUN = re.compile(r"\d+(?:\.\d+)?")
 _NUM_BEFORE = re.compile(r"[\d.]")
 _NUM_RUN_ASCII = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_NUM_BEFORE_ASCII = re.compile(r"[0-9.]")
 
 
 def numbers_in(text: str) -> list[str]:
@@ -441,8 +459,31 @@ def numbers_in(text: str) -> list[str]:
     point. The same: a ``_NUM`` match can start at every digit not so preceded, and it is then the greedy
     ``_NUM_RUN`` match there (never followed by a digit); no such digit lies inside another ``_NUM_RUN`` match
     (its characters are digits and a point), and none inside a rejected one, where ``_NUM`` finds nothing."""
-    run, before = (_NUM_RUN_ASCII, _NUM_BEFORE_ASCII) if text.isascii() else (_NUM_RUN, _NUM_BEFORE)
-    return [m.group() for m in run.finditer(text) if not (m.start() and before.match(text, m.start() - 1))]
+    if text.isascii():
+        return _ascii_numbers(text)
+    return [m.group() for m in _NUM_RUN.finditer(text) if not (m.start() and _NUM_BEFORE.match(text, m.start() - 1))]
+
+
+#: Every ASCII character but the digits and the point, to a space (:func:`_ascii_numbers`).
+_NOT_NUMBER_ASCII = str.maketrans({chr(i): " " for i in range(128) if chr(i) not in "0123456789."})
+
+
+def _ascii_numbers(text: str) -> list[str]:
+    """:func:`numbers_in` of an ASCII text, from its runs of digits and points (``str.translate`` and
+    ``str.split`` cross a text several times faster than a pattern is searched along it). A ``_NUM`` match
+    starts only at the first character of a run, when it is a digit (any other digit follows a digit or a
+    point), and is then the run's leading ``[0-9]+(?:\.[0-9]+)?``: its digits up to the first point, and
+    the point with the digits after it when there are any."""
+    out = []
+    for run in text.translate(_NOT_NUMBER_ASCII).split():
+        if run[0] != ".":
+            whole, point, rest = run.partition(".")
+            if point:
+                frac = rest.partition(".")[0]
+                if frac:
+                    whole += "." + frac
+            out.append(whole)
+    return out
 
 
 @lru_cache(maxsize=64)

@@ -43,11 +43,19 @@ class Readability:
 _MD_LINE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)")
 
 
+#: The first characters a line ``_MD_LINE`` matches can start with, besides whitespace and decimal digits
+#: (``str.isspace`` and ``str.isdecimal`` are what ``\s`` and ``\d`` mean in a ``str`` pattern).
+_MD_FIRST = frozenset("#-*+>")
+
+
 def plain_text(markdown: str) -> str:
     """Markdown -> the prose a reader reads (one sentence-ending mark per heading/list line)."""
     out = []
     for line in markdown.splitlines():
-        s = _MD_LINE.sub("", line)
+        # (a line that does not start with a mark's first character or a space is left alone by _MD_LINE:
+        # the test is cheaper than the pattern on the prose lines)
+        c = line[:1]
+        s = _MD_LINE.sub("", line) if c and (c in _MD_FIRST or c.isspace() or c.isdecimal()) else line
         s = s.replace("**", "").replace("__", "").replace("`", "").strip()
         if not s:
             continue
@@ -122,8 +130,28 @@ def _with_lang(lang: str, fn):  # type: ignore[no-untyped-def]
             textstat.set_lang(previous)
 
 
+#: The last few :func:`measure` results by ``(text, lang, markdown)``: the explainer measures its text and the
+#: ``explanation.readability`` check then measures the same text again. ``Readability`` is frozen and the
+#: measure depends on nothing else, so a result read back is the one the call would give.
+_MEASURE_MEMO: dict[tuple[str, str, bool], Readability] = {}
+_MEASURE_MEMO_SIZE = 16
+
+
 def measure(text: str, lang: str = "en", *, markdown: bool = True) -> Readability:
     """The reading grade of ``text`` (Markdown unless ``markdown=False``)."""
+    key = (text, lang, markdown)
+    hit = _MEASURE_MEMO.get(key)
+    if hit is not None:
+        return hit
+    r = _measure(text, lang, markdown=markdown)
+    if len(_MEASURE_MEMO) >= _MEASURE_MEMO_SIZE:
+        _MEASURE_MEMO.clear()
+    _MEASURE_MEMO[key] = r
+    return r
+
+
+def _measure(text: str, lang: str = "en", *, markdown: bool = True) -> Readability:
+    """:func:`measure` itself (no memo)."""
     prose = plain_text(text) if markdown else text
     if not prose.strip():
         return Readability(grade=0.0, formula="none", score=0.0)
