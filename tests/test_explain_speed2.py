@@ -273,3 +273,87 @@ def test_measure_memo_gives_the_fresh_result() -> None:
 
 def test_dates_unchanged() -> None:
     assert plain.clean_name("PT (DOS 12/29/16) 6 SESSION").service_date == _dt.date(2016, 12, 29)
+
+
+# ------------------------------------------------------------------------------------------ glosses
+
+
+def _plain_find_glosses(name: str, lang: str, used: set[str], limit: int = plain.MAX_GLOSSES_PER_ITEM,
+                        avoid: frozenset[str] = frozenset()) -> tuple[str, list[tuple[str, str]]]:
+    """plain.find_glosses at its plainest: every glossary pattern run on the name."""
+    taken: list[tuple[int, int]] = []
+    found = []
+    for g in plain.gloss_terms():
+        for m in g.pattern.finditer(name):
+            a, b = m.span()
+            if any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+            found.append((a, b, g))
+    longest: dict[str, int] = {}
+    for a, b, g in found:
+        longest[g.term] = max(longest.get(g.term, 0), b - a)
+    found = [(a, b, g) for a, b, g in found if b - a == longest[g.term]]
+    found.sort(key=lambda t: (t[2].secondary, t[0]))
+    chosen = []
+    terms_here: set[str] = set()
+    for a, b, g in found:
+        if len(chosen) >= limit:
+            break
+        if g.term in used or g.term in terms_here:
+            continue
+        if avoid and set(plain.word_keys(g.en)) & avoid:
+            continue
+        if g.secondary and any(not c[2].secondary for c in chosen) and len(chosen) >= 1:
+            continue
+        chosen.append((a, b, g))
+        terms_here.add(g.term)
+    if not chosen:
+        return name, []
+    used.update(terms_here)
+    out = name
+    pairs: list[tuple[str, str]] = []
+    for a, b, g in sorted(chosen, key=lambda t: -t[0]):
+        tail = plain._TRAILING_NOUN.match(out, b)
+        end = tail.end() if tail else b
+        gloss = g.en if lang == "en" else g.es
+        pairs.insert(0, (out[a:b], gloss))
+        out = out[:end] + f" ({gloss})" + out[end:]
+    return out, pairs
+
+
+def _both_glosses(name: str, lang: str, used: set[str]) -> None:
+    u1, u2 = set(used), set(used)
+    assert plain.find_glosses(name, lang, u1) == _plain_find_glosses(name, lang, u2)
+    assert u1 == u2
+
+
+def test_find_glosses_on_every_name() -> None:
+    names, _, _ = _corpus()
+    glossed = 0
+    for t in names:
+        for name in (t, plain.clean_name(t).text):
+            for lang in ("en", "es"):
+                _both_glosses(name, lang, set())
+            glossed += plain.find_glosses(name, "en", set())[1] != []
+    assert glossed > 30
+
+
+def test_find_glosses_every_spelling() -> None:
+    """Each glossary spelling alone, glued, after a word character, "/" or "-", and in a sentence."""
+    for g in plain.gloss_terms():
+        w = g.pattern.pattern[len("(?<![\\w/-])"):-len("(?![\\w/-])")].replace("\\", "")
+        for name in (w, w.upper(), f"x{w}", f"/{w}", f"-{w}", f" {w}", f"({w})", f"Rx: {w} x 6", f"{w}s", f"a.{w}"):
+            _both_glosses(name, "en", set())
+
+
+GLOSS_VOCAB = ["TENS unit", "MRI", "EMG/NCV", "epidural steroid injection", "ESI", "physical therapy", "PT", "x", "-",
+               "/", " ", "(", ")", ":", "lumbar", "cervical", "L4-5", "ſ", "K", "İ", "é", "Norco", "10 mg", "#60",
+               "acupuncture", "aquatic therapy", "home", "exercise", "kit", "bone scan", "facet", "block", "RFA",
+               "chiropractic", "CT", "x-ray", "X-RAY", "s", "_", "1"]
+
+
+@settings(FAST)
+@given(_texts_of(GLOSS_VOCAB, 12), st.sampled_from(["en", "es"]))
+def test_find_glosses_hypothesis(text: str, lang: str) -> None:
+    _both_glosses(text, lang, set())

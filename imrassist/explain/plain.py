@@ -104,10 +104,19 @@ def _gloss_heads() -> tuple[dict[str, list[int]], list[int]]:
     return by_head, always
 
 
-def _candidate_terms(low: str | None) -> Iterator[GlossTerm]:
+#: The three characters at each place of a text where a glossary pattern can start: not after a word
+#: character, "/" or "-" (the patterns' own lookbehind).
+_GLOSS_STARTS = re.compile(r"(?<![\w/-])(?=([\s\S]{3}))")
+
+
+def _candidate_terms(low: str | None, at_starts: bool = False) -> Iterator[GlossTerm]:
     """The glossary terms (in :func:`gloss_terms` order) that may occur in a name, lower-cased ``low`` (None:
     not ASCII, every term). A key can be in ``low`` only if its first three characters are, so the name's
-    three-character pieces pick the candidates instead of testing every key of the glossary against it."""
+    three-character pieces pick the candidates instead of testing every key of the glossary against it.
+
+    ``at_starts``: only the pieces where a pattern can start (``_GLOSS_STARTS``), fewer candidates; every
+    term that matches the name is still among them (in ASCII a character is a word character whatever its
+    case, so the lower-cased name has the same starts)."""
     terms = gloss_terms()
     if low is None:
         yield from terms
@@ -116,7 +125,8 @@ def _candidate_terms(low: str | None) -> Iterator[GlossTerm]:
     picked = set(always)
     # (the name's distinct pieces met with the glossary's heads in one set operation: the same heads as
     # a lookup per piece)
-    for head in {low[i:i + 3] for i in range(len(low) - 2)} & by_head.keys():
+    pieces = set(_GLOSS_STARTS.findall(low)) if at_starts else {low[i:i + 3] for i in range(len(low) - 2)}
+    for head in pieces & by_head.keys():
         picked.update(by_head[head])
     for i in sorted(picked):
         yield terms[i]
@@ -164,7 +174,7 @@ def find_glosses(name: str, lang: str, used: set[str], limit: int = MAX_GLOSSES_
     # not a substring of an ASCII name cannot match it (non-ASCII text may match through Unicode case
     # rules, e.g. the Kelvin sign: there every pattern runs).
     low = name.lower() if name.isascii() else None
-    for g in _candidate_terms(low):  # longest spellings first, so a term's jargon form wins over its plain one
+    for g in _candidate_terms(low, True):  # longest spellings first, so a term's jargon form wins over its plain one
         if low is not None and g.key and g.key not in low:
             continue
         for m in g.pattern.finditer(name):
