@@ -563,6 +563,17 @@ def parse_age(text: str) -> int | None:
     return hit[0] if hit else None
 
 
+#: The letters other than ASCII that a case-insensitive pattern takes for an ASCII letter ("ſ" for "s", "ı"
+#: and "İ" for "i"; the Kelvin sign's lower case is "k" already). A word such a pattern matched is looked up
+#: in a table of ASCII words by :func:`word_key`: its plain lower case ("maſculino", "mİlliliters") is no key.
+_CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def word_key(word: str) -> str:
+    """The key of a word a case-insensitive pattern matched, in a table of lower-case ASCII words."""
+    return word.lower() if word.isascii() else word.translate(_CASE_FOLD).lower()
+
+
 _SEX_WORDS = {
     "male": "male", "man": "male", "gentleman": "male", "boy": "male", "hombre": "male", "masculino": "male",
     "female": "female", "woman": "female", "lady": "female", "girl": "female", "mujer": "female",
@@ -573,7 +584,7 @@ SEX_RE = re.compile(r"\b(" + "|".join(sorted(_SEX_WORDS, key=len, reverse=True))
 
 def parse_sex(text: str) -> str | None:
     m = SEX_RE.search(text)
-    return _SEX_WORDS[m.group(1).lower()] if m else None
+    return _SEX_WORDS[word_key(m.group(1))] if m else None
 
 
 # ------------------------------------------------------------------------------------------------- pages
@@ -870,7 +881,7 @@ def find_quantity(text: str) -> Quantity | None:
     m = _MEASURE_RE.search(t) if has_digit else None
     if m:
         return Quantity(float(m.group("n")) if "." in m.group("n") else int(m.group("n")),
-                        _UNIT_MAP[m.group("u").lower()], m.start(), m.end())
+                        _UNIT_MAP[word_key(m.group("u"))], m.start(), m.end())
     return None
 
 

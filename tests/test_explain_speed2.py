@@ -27,6 +27,7 @@ from imrassist.checks import reference_record
 from imrassist.explain import plain, readability
 from imrassist.explain.plain import Name, WORD_NUMBERS
 from imrassist.letter import read_letter
+from imrassist.parse import word_key
 
 from tests.test_checks_helpers import HAVE_LETTERS, SEED, SHARED
 
@@ -95,9 +96,10 @@ def _plain_numbers_in(text: str) -> list[str]:
 
 
 def _plain_text_numbers(text: str) -> list[float]:
-    """plain._text_numbers as it was: ``_NUM`` then every number word, each text searched whole."""
+    """plain._text_numbers as it was: ``_NUM`` then every number word, each text searched whole (each word
+    looked up by :func:`imrassist.parse.word_key`, see tests/test_word_key.py)."""
     out = [float(m.group(1)) for m in _NUM.finditer(text)]
-    out += [float(WORD_NUMBERS[w.lower()]) for w in plain._WORD_NUMBER_RE.findall(text)]
+    out += [float(WORD_NUMBERS[word_key(w)]) for w in plain._WORD_NUMBER_RE.findall(text)]
     return out
 
 
@@ -119,8 +121,7 @@ NUMBER_VOCAB = ["12", "0", "1.5", ".", "..", "1.2.3", "12/29/16", "x", " ", "٣"
 
 
 def _outcome(fn, text: str):  # type: ignore[no-untyped-def]
-    """What ``fn(text)`` gives, or the exception it raises (both versions raise KeyError on "ſix": its
-    lower case is not a key of WORD_NUMBERS)."""
+    """What ``fn(text)`` gives, or the exception it raises (neither should raise)."""
     try:
         return list(fn(text))
     except Exception as exc:  # noqa: BLE001
@@ -133,6 +134,16 @@ def _outcome(fn, text: str):  # type: ignore[no-untyped-def]
 def test_numbers_hypothesis(text: str) -> None:
     assert plain.numbers_in(text) == _plain_numbers_in(text)
     assert _outcome(plain._text_numbers, text) == _outcome(_plain_text_numbers, text)
+
+
+def test_a_record_naming_a_number_word_in_odd_letters_is_explained() -> None:
+    """'ſix' (long s) matches the number-word pattern; reading it used to raise KeyError from explain."""
+    from imrassist.explain import explain
+
+    rec = reference_record(read_letter(SEED)).model_copy(deep=True)
+    rec.items[0].treatment.value = "ſix sessions of push therapy"
+    assert 6.0 in plain.usual_record_numbers(rec)
+    assert explain(rec).text
 
 
 def test_every_number_word() -> None:

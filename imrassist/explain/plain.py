@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator
 from pydantic import BaseModel
 
 from ..models import CaseRecord, Evidence, Extracted, Item
+from ..parse import word_key
 from .phrases import COMMON_WORDS, DISPENSE_FORMS, MAX_GLOSSES_PER_ITEM, PHRASES, SECONDARY_TERMS
 
 # ------------------------------------------------------------------------------------------- numbers
@@ -418,7 +419,7 @@ def _text_numbers(text: str) -> Iterator[float]:
         if not any(w in low for w in WORD_NUMBERS):
             return
     for w in _WORD_NUMBER_RE.findall(text):
-        yield float(WORD_NUMBERS[w.lower()])
+        yield float(WORD_NUMBERS[word_key(w)])  # ("ſix": see word_key)
 
 
 def usual_record_numbers(record: CaseRecord) -> set[float]:
