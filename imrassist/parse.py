@@ -293,13 +293,18 @@ def parse_number(token: str, lang: str | None = None) -> float | None:
     return None
 
 
+# number_to_words' tables, made once (it is asked for every limit the extractor weighs)
+_WORD_OF_UNIT = {v: k for k, v in _UNITS_EN.items() if " " not in k and k not in ("single", "once", "twice", "thrice", "dozen")}
+_WORD_OF_TENS = {v: k for k, v in _TENS_EN.items() if k != "fourty"}
+
+
 def number_to_words(n: int) -> str:
     """English words for 0-100, used to match ``6`` with ``six`` in either direction."""
-    inv = {v: k for k, v in _UNITS_EN.items() if " " not in k and k not in ("single", "once", "twice", "thrice", "dozen")}
+    inv = _WORD_OF_UNIT
     if n in inv:
         return inv[n]
     if 20 <= n < 100:
-        tens = {v: k for k, v in _TENS_EN.items() if k != "fourty"}
+        tens = _WORD_OF_TENS
         t, u = divmod(n, 10)
         return tens[t * 10] if u == 0 else f"{tens[t * 10]}-{inv[u]}"
     if n == 100:

@@ -348,3 +348,22 @@ def test_pages_equal_the_plain_reading_on_the_repository_letters():
                   "12 to 13", "&", "٣"], "pPg.:( )s0123-" + ODD))
 def test_pages_equal_the_plain_reading(text):
     assert parse.find_pages(text) == _plain_find_pages(text)
+
+
+def _plain_number_to_words(n: int) -> str:
+    """parse.number_to_words as it was: its two inverse tables made on every call."""
+    inv = {v: k for k, v in parse._UNITS_EN.items() if " " not in k and k not in ("single", "once", "twice", "thrice", "dozen")}
+    if n in inv:
+        return inv[n]
+    if 20 <= n < 100:
+        tens = {v: k for k, v in parse._TENS_EN.items() if k != "fourty"}
+        t, u = divmod(n, 10)
+        return tens[t * 10] if u == 0 else f"{tens[t * 10]}-{inv[u]}"
+    if n == 100:
+        return "one hundred"
+    return str(n)
+
+
+def test_number_to_words_tables_made_once_equal_the_plain_version() -> None:
+    for n in range(-5, 1001):
+        assert parse.number_to_words(n) == _plain_number_to_words(n)
