@@ -41,6 +41,11 @@ _TRANSLATE = str.maketrans(
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
         "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u200b": " ", "\ufeff": " ",
         "\t": " ", "\r": " ", "\v": " ",
+        # Typesetting forms a PDF's text layer often keeps: ligatures ("Ofﬁcial": the words would not be
+        # found) and the ellipsis, spelled out; the full-width forms of ASCII (U+FF01-U+FF5E), as ASCII.
+        "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st",
+        "\ufb06": "st", "\u2026": "...",
+        **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
     }
 )
 
@@ -401,7 +406,8 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
             continue
         empties = 0
         text = ln.content
-        stripped = text.strip()
+        # (a line's shape is read as its words will be: "Certiﬁcation(s)/Specialty:" starts a paragraph)
+        stripped = (text if text.isascii() else text.translate(_TRANSLATE)).strip()
         heading = _heading_match(stripped)
         if current and (heading or _may_start_para(stripped[:1]) and _PARA_START_RE.match(stripped)):
             flush()
@@ -474,12 +480,17 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
                     length += 1
                     if omap is not None:
                         omap.append(start + chunks[t_index - 1].end())
-                piece = tok.group(0).translate(_TRANSLATE)
+                word = tok.group(0)
+                piece = word.translate(_TRANSLATE)
                 add(piece)
                 length += len(piece)
                 if omap is not None:
                     s = start + tok.start()
-                    omap += index[s:s + len(piece)]
+                    if len(piece) == len(word):
+                        omap += index[s:s + len(piece)]
+                    else:  # a ligature spelled out: each of its letters stands for it in the original
+                        for k, ch in enumerate(word):
+                            omap.extend([s + k] * len(ch.translate(_TRANSLATE)))
     return "".join(parts), omap
 
 
