@@ -64,6 +64,7 @@ _PARA_START_RE = re.compile(
     r"|The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials)",
     re.IGNORECASE,
 )
+_DECISION_WORD_RE = re.compile(r"(?:Upheld|Overturned)\s*$", re.IGNORECASE)  # (a line of it alone)
 _DECISION_END_RE = re.compile(r":\s*(?:Upheld|Overturned)\s*$", re.IGNORECASE)
 _HYPHEN_SUFFIXES = (
     "tion", "sion", "ment", "ness", "ity", "ities", "ing", "ings", "ly", "ive", "ous", "ance", "ence",
@@ -279,11 +280,14 @@ def _blank_is_break(lines: list[_Line]) -> dict[str, bool]:
     double_spaced = (
         bool(text_idx) and followed_by_empty / len(text_idx) >= 0.6 and continued >= max(1, len(separated) // 5)
     )
+    # Text with (next to) no blank lines at all (some PDF libraries write none): paragraphs are found from
+    # the lines' own shape only, see _normalize.
+    unbroken = n_space + n_empty <= 2 and len(text_idx) > 10
     if n_space >= 2 and (double_spaced or n_empty <= max(2, n_space // 3)):
-        return {"empty": False, "double_empty": False}
+        return {"empty": False, "double_empty": False, "unbroken": unbroken}
     # No space-only lines: empty lines separate paragraphs, except in double-spaced text, where one empty
     # line is line spacing and a run of two or more separates paragraphs.
-    return {"empty": True, "double_empty": double_spaced}
+    return {"empty": True, "double_empty": double_spaced, "unbroken": unbroken}
 
 
 _HYPHEN_LEFT = re.compile(r"([A-Za-z]+)-$")
@@ -371,6 +375,7 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
     lines = _split_lines(original)
     _drop_running_headers(lines)
     policy = _blank_is_break(lines)
+    unbroken = policy["unbroken"]
     # The letter's own words decide whether a hyphen at a line end is kept ("follow-" "up": a compound the
     # letter writes elsewhere) or dropped ("treat-" "ment"); read only when a line ends in a hyphen.
     lowered: list[str] = []
@@ -409,10 +414,27 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
         # (a line's shape is read as its words will be: "Certiﬁcation(s)/Specialty:" starts a paragraph)
         stripped = (text if text.isascii() else text.translate(_TRANSLATE)).strip()
         heading = _heading_match(stripped)
+        word_alone = False
         if current and (heading or _may_start_para(stripped[:1]) and _PARA_START_RE.match(stripped)):
             flush()
+        elif current and unbroken:
+            # In text without blank lines an item's decision line starts its own paragraph after a finished
+            # sentence ("... set forth below:" / "MRI of the left shoulder: Upheld"), with the lines of its
+            # name wrapped before it ("Consult with a hip" / "specialist: Overturned"), or with its decision
+            # word wrapped onto a line of its own ("... arthroplasty:" / "Overturned"). (Where blank lines
+            # part paragraphs, a header of several sentences stays whole: "X was the original request.")
+            ends_item = ":" in stripped and _DECISION_END_RE.search(stripped) is not None
+            word_alone = (not ends_item and _DECISION_WORD_RE.match(stripped) is not None
+                          and current[-1].content.rstrip().endswith(":"))
+            if ends_item or word_alone:
+                top = len(current) - (2 if word_alone else 1)  # (the name's last line ends with ":" itself)
+                for k in range(top, max(-1, top - 3), -1):
+                    if current[k].content.rstrip().endswith((".", ":")):
+                        paragraphs.append(current[:k + 1])
+                        current = current[k + 1:]
+                        break
         current.append(ln)
-        if ":" in stripped and _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
+        if word_alone or ":" in stripped and _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
             flush()
     flush()
 

@@ -211,13 +211,25 @@ def _plain_normalize(original: str) -> tuple[str, list[int]]:
                 current = []
             continue
         empties = 0
-        stripped = ln.content.strip()
+        stripped = ln.content.translate(L._TRANSLATE).strip()
         heading = _plain_heading_match(stripped)
+        alone = False
         if current and (heading or L._PARA_START_RE.match(stripped)):
             paragraphs.append(current)
             current = []
+        elif current and policy["unbroken"]:
+            ends = L._DECISION_END_RE.search(stripped) is not None
+            alone = not ends and re.fullmatch(r"(?i)(?:upheld|overturned)\s*", stripped) is not None \
+                and current[-1].content.rstrip()[-1:] == ":"
+            if ends or alone:
+                name_end = len(current) - 2 if alone else len(current) - 1
+                for k in (name_end, name_end - 1, name_end - 2):
+                    if k >= 0 and current[k].content.rstrip()[-1:] in (".", ":"):
+                        paragraphs.append(current[:k + 1])
+                        current = current[k + 1:]
+                        break
         current.append(ln)
-        if L._DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
+        if alone or L._DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
             paragraphs.append(current)
             current = []
     if current:
@@ -248,8 +260,10 @@ def _plain_normalize(original: str) -> tuple[str, list[int]]:
                 if t_index:
                     chars.append(" ")
                     omap.append(ln.start + tokens[t_index - 1].end())
-                chars += tok.group(0).translate(L._TRANSLATE)
-                omap += range(ln.start + tok.start(), ln.start + tok.end())
+                for k, ch in enumerate(tok.group(0)):
+                    spelled = ch.translate(L._TRANSLATE)  # (a ligature: each of its letters maps to it)
+                    chars += spelled
+                    omap += [ln.start + tok.start() + k] * len(spelled)
     return "".join(chars), omap
 
 
@@ -278,7 +292,9 @@ NORM_VOCAB = ["treat-\n", "ment", "follow-\n", "up", "follow-up", "Follow-Up", "
               "\nCASE SUMMARY:\n", "\nMAXIMUS FEDERAL SERVICES, INC.\n", "\nMEDICAL PROFESSIONAL REVIEW\n",
               "\nItem 2: ", "\nİtem 2: ", "\nſervice 3)", "\nService #4.", "Decision rationale: ", "\nWhy:",
               "\nThe Expert Reviewer has the following credentials", "\nState(s) of Licensure:", ": Upheld\n", ": overturned \n", "\nIS", "\nMA", "ME",
-              "The request", "  ", "\t", "\r\n", "\u00a0", "\u2019", "\u2014", "\x7f", "\x1c", "İ", "ſ", "K", "ß"]
+              "The request", "  ", "\t", "\r\n", "\u00a0", "\u2019", "\u2014", "\x7f", "\x1c", "İ", "ſ", "K", "ß",
+              "\nUpheld\n", "\nOverturned \n", "arthroplasty:\n", "necessary.\n", "below:\n", "\ufb01", "\ufb03",
+              "\uff16", "\u2026"]
 NORM_CHARS = "abeikmnostABEKMS0123456789 \n\t\f.,:-/'\"()"
 
 
@@ -296,6 +312,9 @@ def test_normalize_equals_the_plain_normaliser_on_the_corpus():
         o = lt.original
         for i in range(0, max(1, len(o) - 600), 97):  # quotes cut from the letter, as normalize_fragment reads them
             _assert_normalize(o[i:i + 600])
+        # as other PDF libraries write it: no blank lines at all; "fi"/"ffi" as ligatures
+        _assert_normalize(re.sub(r"\n[ \t]*\n", "\n", o))
+        _assert_normalize(o.replace("ffi", "\ufb03").replace("fi", "\ufb01"))
 
 
 @FAST

@@ -3,6 +3,8 @@ letters they stand for, and every quote still stands at its offsets in the origi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from imrassist.checks import check
@@ -60,3 +62,39 @@ def test_real_letters_with_ligatures_read_as_without(name):
     record = extract(letter)
     assert to_gold_view(record) == want
     assert not errors(check(letter, record=record, strict=True))
+
+
+# ------------------------------------------------------------------------ text without blank lines
+
+def unbroken(text: str) -> str:
+    """The letter as PDF libraries that write no blank lines give it (paragraphs run on line after line)."""
+    return re.sub(r"\n\s*\n", "\n", text)
+
+
+def _repo_and_shared_letters() -> list:
+    from tests.test_checks_helpers import repo_letter_paths
+
+    return [p for p in repo_letter_paths() if p.suffix == ".txt"]
+
+
+@pytest.mark.parametrize("path", _repo_and_shared_letters(), ids=lambda p: p.stem[:30])
+def test_a_letter_without_blank_lines_reads_as_with_them(path):
+    """Items are found by their decision lines ("MRI of the left shoulder: Upheld", its name wrapped over
+    lines or its decision word on a line of its own) after the sentence before them ends."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    flat = unbroken(text)
+    assert "\n\n" not in flat
+    want = to_gold_view(extract(letter_from_text(text, source=path.name)))
+    letter = letter_from_text(flat, source=path.name)
+    record = extract(letter)
+    assert to_gold_view(record) == want
+    assert not errors(check(letter, record=record, strict=True))
+
+
+def test_blank_lines_still_part_a_header_of_several_sentences_as_one_paragraph():
+    """Where blank lines part paragraphs, an item header of several sentences is not cut at a sentence end."""
+    head = ("Physical therapy 2 times a week for 6 weeks was the original request.\n"
+            "Physical therapy 2 times a week for 3 weeks was authorized by the Claims Administrator.\n"
+            "The remaining portion of the original request, physical therapy 2 times a week for 3 weeks, is: Upheld\n")
+    text, _ = normalize("Intro line one.\n\n" + head + "\nDecision rationale: none.\n")
+    assert "original request. Physical therapy 2 times a week for 3 weeks was authorized" in text
