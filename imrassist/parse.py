@@ -119,18 +119,15 @@ def search_from_stems(rx: re.Pattern[str], stems: tuple[str, ...], text: str, po
                     return m
             return None
     find = low.find
+    heads: list[tuple[int, str]] = []
     if len(stems) == 1:  # (no list of heads to build)
         st = stems[0]
         i = find(st, pos, end)
-        while i >= 0:
-            m = match(text, i, end)
-            if m:
-                return m
-            i = find(st, i + 1, end)
-        return None
-    heads = [(i, st) for st in stems if (i := find(st, pos, end)) >= 0]
-    if len(heads) == 1:  # (most often: one stem, or one of several in a sentence)
-        i, st = heads[0]
+    else:
+        heads = [(i, st) for st in stems if (i := find(st, pos, end)) >= 0]
+        if len(heads) == 1:  # (most often: one of several stems in a sentence)
+            i, st = heads[0]
+    if len(stems) == 1 or len(heads) == 1:  # one stem's places, in order
         while i >= 0:
             m = match(text, i, end)
             if m:
