@@ -249,7 +249,9 @@ def _drop_running_headers(lines: list[_Line]) -> None:
             j = i
             while j < len(lines) and lines[j].kind != "text":
                 j += 1
-            if j < len(lines):
+            # (a page with no text of its own, a blank page or one holding only its footer, leads to the
+            # next page's first line: one line, counted once, is no header repeated on two pages)
+            if j < len(lines) and (not firsts or firsts[-1] != j):
                 firsts.append(j)
     counts = Counter(lines[j].content.strip() for j in firsts)
     for j in firsts:

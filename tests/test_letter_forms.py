@@ -98,3 +98,17 @@ def test_blank_lines_still_part_a_header_of_several_sentences_as_one_paragraph()
             "The remaining portion of the original request, physical therapy 2 times a week for 3 weeks, is: Upheld\n")
     text, _ = normalize("Intro line one.\n\n" + head + "\nDecision rationale: none.\n")
     assert "original request. Physical therapy 2 times a week for 3 weeks was authorized" in text
+
+
+# ------------------------------------------------------------------------ pages without text of their own
+
+def test_a_page_holding_only_its_footer_does_not_make_the_next_pages_first_line_a_header():
+    """Both page breaks lead to the same first line of text; counted twice it looked like a running header
+    repeated on two pages and was dropped (here: a whole item)."""
+    text = SEED.read_text()
+    name_line = next(ln for ln in text.split("\n") if ln.rstrip().endswith("Overturned"))
+    cut = text.index(name_line)
+    paged = text[:cut] + "Page 2 of 4\n\f\n \nPage 3 of 4\n\f\n" + text[cut:]
+    letter = letter_from_text(paged, source="blank-page.txt")
+    assert name_line.split(":")[0].strip() in letter.text
+    assert to_gold_view(extract(letter)) == to_gold_view(extract(letter_from_text(text, source="seed.txt")))
