@@ -22,7 +22,9 @@ from imrassist import parse
 from imrassist.letter import read_letter
 from imrassist.parse import DateMatch
 
-from tests.test_checks_helpers import HAVE_LETTERS, SHARED, repo_letter_paths
+from tests.test_checks_helpers import SHARED, repo_letter_paths
+from tests.test_parse_speed import _plain_stem_positions
+from tests.test_parse_speed2 import _texts_of as _texts_of_pieces, needs_shared
 
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -62,32 +64,12 @@ def _shared_texts() -> tuple[str, ...]:
     return _letter_texts(sorted((SHARED / "letters").glob("*.txt")))
 
 
-needs_shared = pytest.mark.skipif(not HAVE_LETTERS, reason=f"shared letters not found at {SHARED / 'letters'}")
-
-
-def _case(words: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.tuples(words, st.sampled_from([str, str.upper, str.title, str.lower, str])).map(lambda p: p[1](p[0]))
-
-
 def _texts_of(vocab: list[str], chars: str, size: int = 40) -> st.SearchStrategy[str]:
-    """Texts glued from ``vocab`` (in any case) and short runs of ``chars``."""
-    piece = _case(st.sampled_from(vocab)) | st.text(alphabet=chars, max_size=3)
-    return st.lists(piece, max_size=size).map("".join)
+    """test_parse_speed2's texts glued from ``vocab`` and short runs of ``chars``, 40 pieces by default."""
+    return _texts_of_pieces(vocab, chars, size)
 
 
 # ---------------------------------------------------------------------------------------- one stem's places
-
-
-def _plain_stem_positions(stems, low, offset=0, start=0, end=None):
-    """Every place of every stem wholly inside ``low[start:end]``, by ``str.find``, once each, in order."""
-    end = len(low) if end is None else end
-    found = set()
-    for s in stems:
-        i = low.find(s, start, end)
-        while i >= 0:
-            found.add(offset + i)
-            i = low.find(s, i + 1, end)
-    return sorted(found)
 
 
 ONE_STEMS = ["date", "ur", "a", "año", "y/o", "..", "ſ", "i̇", "a b", "\\d", "medical"]
