@@ -24,7 +24,7 @@ from imrassist.parse import DateMatch
 
 from tests.test_checks_helpers import SHARED, repo_letter_paths
 from tests.test_parse_speed import _plain_stem_positions
-from tests.test_parse_speed2 import _texts_of as _texts_of_pieces, needs_shared
+from tests.test_parse_speed2 import _pieces, _texts_of as _texts_of_pieces, needs_shared
 
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -34,16 +34,6 @@ FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCh
 #: sign (case-insensitive "k"), "İ" (lower-casing makes it two characters), a no-break space, an en dash.
 ODD = "٣٤٠५３０²³¹¼éíñÁÉüßµªº°×–’ſKİΣ\u0301\xa0\x1f\u2003"
 PUNCT = " \n\t.,;:-/'\"()_#>*+`"
-
-
-def _pieces(text: str) -> list[str]:
-    """The text, its lines and paragraphs, and windows around each run of digits (40 before, 30 after)."""
-    out = [text]
-    out += [ln for ln in text.splitlines() if ln.strip()]
-    out += [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    for m in re.finditer(r"\d+", text):
-        out.append(text[max(0, m.start() - 40):m.end() + 30])
-    return out
 
 
 def _letter_texts(paths) -> tuple[str, ...]:
