@@ -64,8 +64,9 @@ _PARA_START_RE = re.compile(
     r"|The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials)",
     re.IGNORECASE,
 )
-_DECISION_WORD_RE = re.compile(r"(?:Upheld|Overturned)\s*$", re.IGNORECASE)  # (a line of it alone)
-_DECISION_END_RE = re.compile(r":\s*(?:Upheld|Overturned)\s*$", re.IGNORECASE)
+_DECISION_WORD = r"(?:Upheld|Overturned)\s*$"
+_DECISION_WORD_RE = re.compile(_DECISION_WORD, re.IGNORECASE)  # (a line of it alone)
+_DECISION_END_RE = re.compile(r":\s*" + _DECISION_WORD, re.IGNORECASE)
 _HYPHEN_SUFFIXES = (
     "tion", "sion", "ment", "ness", "ity", "ities", "ing", "ings", "ly", "ive", "ous", "ance", "ence",
     "able", "ible", "ology", "ary", "ory", "ure", "lines", "ical", "ation", "ations", "tions", "ments",
@@ -416,6 +417,7 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
         # (a line's shape is read as its words will be: "Certiﬁcation(s)/Specialty:" starts a paragraph)
         stripped = (text if text.isascii() else text.translate(_TRANSLATE)).strip()
         heading = _heading_match(stripped)
+        ends_item = ":" in stripped and _DECISION_END_RE.search(stripped) is not None
         word_alone = False
         if current and (heading or _may_start_para(stripped[:1]) and _PARA_START_RE.match(stripped)):
             flush()
@@ -425,7 +427,6 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
             # name wrapped before it ("Consult with a hip" / "specialist: Overturned"), or with its decision
             # word wrapped onto a line of its own ("... arthroplasty:" / "Overturned"). (Where blank lines
             # part paragraphs, a header of several sentences stays whole: "X was the original request.")
-            ends_item = ":" in stripped and _DECISION_END_RE.search(stripped) is not None
             word_alone = (not ends_item and _DECISION_WORD_RE.match(stripped) is not None
                           and current[-1].content.rstrip().endswith(":"))
             if ends_item or word_alone:
@@ -436,7 +437,7 @@ def _normalize(original: str, *, track: bool) -> tuple[str, array | None]:
                         current = current[k + 1:]
                         break
         current.append(ln)
-        if word_alone or ":" in stripped and _DECISION_END_RE.search(stripped) or (heading and heading.end() >= len(stripped.rstrip(" :"))):
+        if ends_item or word_alone or (heading and heading.end() >= len(stripped.rstrip(" :"))):
             flush()
     flush()
 
