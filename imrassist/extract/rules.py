@@ -355,14 +355,14 @@ _LICENSED_RE = re.compile(
 )
 _YEARS_RE = re.compile(rf"(?:more\s+than|over|at\s+least|a\s+minimum\s+of)\s+(?P<n>\w+(?:-\w+)?)\s+years", re.IGNORECASE)
 _HOURS_RE = re.compile(r"at\s+least\s+(?P<n>\w+(?:-\w+)?)\s+hours\s+(?:a|per|each)\s+week", re.IGNORECASE)
-#: _YEARS_RE and _HOURS_RE for lower-cased ASCII text: the same patterns, lower-cased and case-sensitive.
-#: On ASCII text case-insensitive matching is comparing lower cases (``\s`` and ``\w`` do not depend on
-#: case), so they match at the same places with the same groups' spans; they are quicker because a
-#: case-sensitive pattern whose every alternative starts with a letter is tried only where one of those
-#: letters stands (the engine scans for them in C), where the case-insensitive one is tried at every
+#: _YEARS_RE and _HOURS_RE for lower-cased ASCII text: the same patterns (their letters are all lower case)
+#: without IGNORECASE. On ASCII text case-insensitive matching is comparing lower cases (``\s`` and ``\w``
+#: do not depend on case), so they match at the same places with the same groups' spans; they are quicker
+#: because a case-sensitive pattern whose every alternative starts with a letter is tried only where one of
+#: those letters stands (the engine scans for them in C), where the case-insensitive one is tried at every
 #: position of the letter (~30 us for a whole letter, the region searched when a section lacks them).
-_YEARS_LOW_RE = re.compile(r"(?:more\s+than|over|at\s+least|a\s+minimum\s+of)\s+(?P<n>\w+(?:-\w+)?)\s+years")
-_HOURS_LOW_RE = re.compile(r"at\s+least\s+(?P<n>\w+(?:-\w+)?)\s+hours\s+(?:a|per|each)\s+week")
+_YEARS_LOW_RE = re.compile(_YEARS_RE.pattern)
+_HOURS_LOW_RE = re.compile(_HOURS_RE.pattern)
 
 
 def _search_low(rx: re.Pattern[str], low_rx: re.Pattern[str], text: str, low: str | None,
