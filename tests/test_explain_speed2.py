@@ -271,15 +271,17 @@ def test_measure_memo_gives_the_fresh_result() -> None:
     _, _, expl = _corpus()
     for t in expl[:12]:
         for lang in ("en", "es"):
-            readability._MEASURE_MEMO.clear()
-            fresh = readability._measure(t, lang)
+            readability.measure.cache_clear()
+            fresh = readability.measure.__wrapped__(t, lang)
             first = readability.measure(t, lang)
             again = readability.measure(t, lang)  # read back from the memo
             assert first == fresh and again == fresh and again is first
-            assert readability.measure(t, lang, markdown=False) == readability._measure(t, lang, markdown=False)
-    for i in range(3 * readability._MEASURE_MEMO_SIZE):  # the memo stays small
+            assert readability.measure(t, lang, markdown=False) == readability.measure.__wrapped__(t, lang, markdown=False)
+    size = readability.measure.cache_info().maxsize
+    assert size is not None
+    for i in range(3 * size):  # the memo stays small
         readability.measure(f"Short text number {i}.", "en")
-        assert len(readability._MEASURE_MEMO) <= readability._MEASURE_MEMO_SIZE
+        assert readability.measure.cache_info().currsize <= size
 
 
 def test_dates_unchanged() -> None:

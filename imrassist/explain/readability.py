@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from dataclasses import dataclass
 
 TARGET_GRADE = 6.0
@@ -130,28 +131,11 @@ def _with_lang(lang: str, fn):  # type: ignore[no-untyped-def]
             textstat.set_lang(previous)
 
 
-#: The last few :func:`measure` results by ``(text, lang, markdown)``: the explainer measures its text and the
-#: ``explanation.readability`` check then measures the same text again. ``Readability`` is frozen and the
-#: measure depends on nothing else, so a result read back is the one the call would give.
-_MEASURE_MEMO: dict[tuple[str, str, bool], Readability] = {}
-_MEASURE_MEMO_SIZE = 16
-
-
+@lru_cache(maxsize=16)
 def measure(text: str, lang: str = "en", *, markdown: bool = True) -> Readability:
-    """The reading grade of ``text`` (Markdown unless ``markdown=False``)."""
-    key = (text, lang, markdown)
-    hit = _MEASURE_MEMO.get(key)
-    if hit is not None:
-        return hit
-    r = _measure(text, lang, markdown=markdown)
-    if len(_MEASURE_MEMO) >= _MEASURE_MEMO_SIZE:
-        _MEASURE_MEMO.clear()
-    _MEASURE_MEMO[key] = r
-    return r
-
-
-def _measure(text: str, lang: str = "en", *, markdown: bool = True) -> Readability:
-    """:func:`measure` itself (no memo)."""
+    """The reading grade of ``text`` (Markdown unless ``markdown=False``). The last few results are kept:
+    the explainer measures its text and the ``explanation.readability`` check then measures the same text
+    again; ``Readability`` is frozen and the measure depends on nothing else."""
     prose = plain_text(text) if markdown else text
     if not prose.strip():
         return Readability(grade=0.0, formula="none", score=0.0)
