@@ -43,22 +43,23 @@ def _pieces(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _texts() -> tuple[str, ...]:
+def _letter_texts(paths) -> tuple[str, ...]:
+    """The :func:`_pieces` of each letter's original and normalised text."""
     out: list[str] = []
-    for p in repo_letter_paths(shared=False):
+    for p in paths:
         lt = read_letter(p)
         out += _pieces(lt.original) + _pieces(lt.text)
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _texts() -> tuple[str, ...]:
+    return _letter_texts(repo_letter_paths(shared=False))
 
 
 @lru_cache(maxsize=1)
 def _shared_texts() -> tuple[str, ...]:
-    out: list[str] = []
-    for p in sorted((SHARED / "letters").glob("*.txt")):
-        lt = read_letter(p)
-        out += _pieces(lt.original) + _pieces(lt.text)
-    return tuple(out)
+    return _letter_texts(sorted((SHARED / "letters").glob("*.txt")))
 
 
 needs_shared = pytest.mark.skipif(not HAVE_LETTERS, reason=f"shared letters not found at {SHARED / 'letters'}")

@@ -19,12 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from imrassist import parse
-from imrassist.letter import read_letter
 from imrassist.parse import DateMatch
 
 from tests.test_checks_helpers import SHARED, repo_letter_paths
 from tests.test_parse_speed import _plain_stem_positions
-from tests.test_parse_speed2 import _pieces, _texts_of as _texts_of_pieces, needs_shared
+from tests.test_parse_speed2 import _letter_texts, _texts_of as _texts_of_pieces, needs_shared
 
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -34,14 +33,6 @@ FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCh
 #: sign (case-insensitive "k"), "İ" (lower-casing makes it two characters), a no-break space, an en dash.
 ODD = "٣٤٠५３０²³¹¼éíñÁÉüßµªº°×–’ſKİΣ\u0301\xa0\x1f\u2003"
 PUNCT = " \n\t.,;:-/'\"()_#>*+`"
-
-
-def _letter_texts(paths) -> tuple[str, ...]:
-    out: list[str] = []
-    for p in paths:
-        lt = read_letter(p)
-        out += _pieces(lt.original) + _pieces(lt.text)
-    return tuple(out)
 
 
 @lru_cache(maxsize=1)
